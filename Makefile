@@ -1,0 +1,49 @@
+# keras-sprint: `make demo` runs the flow on the bundled example, `make test` runs the tests.
+# Both create .venv and install what they need on a fresh machine.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+SPRINT := $(VENV)/bin/sprint
+STAMP  := $(VENV)/.installed
+DEMO   := build/demo
+
+.PHONY: venv demo test lint bench data browser clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## demo: scaffold the bundled example and print what was inferred (offline, CPU, seconds)
+demo: venv
+	rm -rf $(DEMO) && mkdir -p $(DEMO)/reproductions
+	SPRINT_ROOT=$(DEMO) $(SPRINT) new examples/waveform_classifier.py --slug waveforms
+	@echo "Demo reproduction written to $(DEMO)/reproductions/waveforms"
+
+## test: lint and the offline test suite (browser tests drive Debian's chromium)
+test: venv browser
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+## browser: Debian's chromium for the real-browser tests (needs root and the Debian mirror)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## data: stage ../shared/data in the local data mirror (data-mirror/) under the real origin URLs
+data: venv
+	$(PY) scripts/stage_shared_data.py
+
+bench: venv
+	$(PY) bench/bench_scaffold.py
+
+clean:
+	rm -rf build $(DEMO)

@@ -1,0 +1,1 @@
+"""One module per `sprint` verb: ``configure(parser)`` and ``run(args) -> int``."""

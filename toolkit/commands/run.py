@@ -1,0 +1,143 @@
+"""Train a reproduction under the capturing harness.
+
+Runs reproductions/<slug>/train.py unmodified, one subprocess per seed, and records
+each run in reproductions/<slug>/runs/<run-id>/: run.json (status), metrics.json
+(complete runs only), env.json, curves.png, logs/ (TensorBoard), train.log and
+model.keras (git-ignored). Crashes, NaN losses, Ctrl-C and time-outs are recorded as
+failed or incomplete runs with their reason.
+
+Defaults come from reproduction.toml [run]: backend, epochs, seeds, smoke_steps.
+Datasets are read from the data mirror (--data-dir, $SPRINT_DATA_DIR or
+<root>/data-mirror; see `sprint data --help`).
+
+Examples:
+  sprint run mnist_convnet                    # the manifest's seeds (0..seeds-1)
+  sprint run mnist_convnet --backend jax --seeds 5
+  sprint run mnist_convnet --seed 7 --epochs 2
+  sprint run mnist_convnet --smoke            # CI: 1 epoch, 5 batches, well under a minute
+  sprint run mnist_convnet --data-dir /mnt/sprint-mirror --timeout 3600
+
+Exit codes: 0 every run complete, 1 a run failed or stopped, 2 bad input, 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+from toolkit.errors import UsageError
+from toolkit.manifest import MANIFEST_NAME
+
+EXIT_RUN_FAILED, EXIT_INTERRUPTED = 1, 130
+SPLIT_ORDER = {"test": 0, "validation": 1, "train": 2}
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("slug", help="the reproduction (folder name under reproductions/, "
+                        "or a path to a reproduction folder)")
+    parser.add_argument("--backend", choices=("tensorflow", "jax", "torch"),
+                        help="Keras backend (default: [run] backend, the script's "
+                        "KERAS_BACKEND, $KERAS_BACKEND, then tensorflow)")
+    parser.add_argument("--epochs", type=_positive, metavar="N",
+                        help="epochs per fit() call (default: [run] epochs, else the script's)")
+    parser.add_argument("--seed", type=int, default=0, metavar="S",
+                        help="first seed (default 0)")
+    parser.add_argument("--seeds", type=_positive, metavar="N",
+                        help="run seeds S..S+N-1, one process each (default: [run] seeds; "
+                        "1 with --smoke)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="prove the script works: 1 epoch, a few batches; never counts "
+                        "as a reproduction")
+    parser.add_argument("--smoke-steps", type=_positive, metavar="N",
+                        help="batches per epoch and per evaluation in smoke mode "
+                        "(default: [run] smoke_steps, 5)")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="data mirror folder (default: $SPRINT_DATA_DIR, <root>/data-mirror)")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS",
+                        help="stop a run that takes longer (recorded as incomplete)")
+    parser.add_argument("--no-save-model", dest="save_model", action="store_false",
+                        help="do not write model.keras")
+    parser.add_argument("--quiet", action="store_true",
+                        help="do not echo the training output (train.log still has it)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the outcomes as JSON on stdout (training output goes "
+                        "to stderr)")
+
+
+def resolve_reproduction(name: str) -> Path:
+    """The reproduction folder for a slug or a path; :class:`UsageError` when there is none."""
+    from toolkit.project import list_slugs, project_root, reproduction_path
+
+    candidate = Path(name)
+    if (candidate / MANIFEST_NAME).is_file():
+        return candidate.resolve()
+    folder = reproduction_path(name)
+    if not folder.is_dir():
+        known = list_slugs()
+        raise UsageError(
+            f"No reproduction named {name!r}", where=str(project_root() / "reproductions"),
+            fix=("pick one of: " + ", ".join(known)) if known else
+            "scaffold one first with `sprint new EXAMPLE`",
+        )
+    return folder
+
+
+def run(args: argparse.Namespace) -> int:
+    from toolkit.harness.runner import RunOptions, run_reproduction
+
+    folder = resolve_reproduction(args.slug)
+    echo = None if args.quiet else (sys.stderr.buffer if args.json else sys.stdout.buffer)
+    options = RunOptions(
+        backend=args.backend, epochs=args.epochs, seed=args.seed, seeds=args.seeds,
+        smoke=args.smoke, smoke_steps=args.smoke_steps, data_dir=args.data_dir,
+        timeout=args.timeout, save_model=args.save_model, echo=echo,
+        command=["sprint", "run", *_argv_after_run()],
+    )
+    outcomes = run_reproduction(folder, options)
+    if args.json:
+        print(json.dumps([o.to_dict() for o in outcomes], indent=2))
+    else:
+        _print_summary(outcomes)
+    if any(o.reason == "interrupted" for o in outcomes):
+        return EXIT_INTERRUPTED
+    return 0 if all(o.status == "complete" for o in outcomes) else EXIT_RUN_FAILED
+
+
+def _argv_after_run() -> list[str]:
+    argv = sys.argv[1:]
+    return argv[argv.index("run") + 1:] if "run" in argv else argv
+
+
+def _print_summary(outcomes: list) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    styles = {"complete": "green", "failed": "red", "incomplete": "yellow"}
+    table = Table(title="sprint run", show_lines=False)
+    table.add_column("metric")
+    for outcome in outcomes:
+        color = styles.get(outcome.status, "white")
+        console.print(f"[{color}]{outcome.status:<10}[/{color}] {outcome.path}",
+                      highlight=False, soft_wrap=True)
+        if outcome.reason:
+            console.print(f"  reason: {outcome.reason}", highlight=False, soft_wrap=True)
+        for warning in outcome.warnings:
+            console.print(f"  [yellow]warning:[/yellow] {warning}", highlight=False,
+                          soft_wrap=True)
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "" if value is None else str(value)

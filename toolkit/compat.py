@@ -1,0 +1,343 @@
+"""APIs that older Keras.io examples use and today's libraries removed, and their fixes.
+
+:func:`find_compat_issues` reports each use with its line, a message saying what changed, and
+the modern replacement. :func:`apply_fixes` applies the mechanical ones (pure renames such as
+``np.float`` -> ``float``, ``Adam(lr=...)`` -> ``Adam(learning_rate=...)``,
+``layers.experimental.preprocessing.X`` -> ``layers.X``) and leaves the rest to a person.
+
+Only code is searched: prose cells, string contents and comments are masked first, so a
+sentence mentioning ``fit_generator`` is not a finding.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from toolkit.tutobook import Block, code_view, split_blocks
+
+
+@dataclass
+class Finding:
+    """One problem in the code: where, what, and what to write instead."""
+
+    line: int  # 1-based
+    code: str  # e.g. numpy-alias, optimizer-lr, syntax-error
+    message: str
+    replacement: str  # the modern code for ``match`` (a hint when not fixable)
+    fixable: bool
+    column: int = 0  # 0-based, where ``match`` starts
+    match: str = ""  # the exact source text a fix replaces
+
+
+Replacement = str | Callable[[re.Match[str]], str]
+
+
+@dataclass(frozen=True)
+class _Rule:
+    code: str
+    pattern: re.Pattern[str]
+    message: str  # formatted with {match} and {replacement}
+    replacement: Replacement
+    fixable: bool = True
+
+
+def _rule(code: str, pattern: str, message: str, replacement: Replacement,
+          fixable: bool = True) -> _Rule:
+    return _Rule(code, re.compile(pattern), message, replacement, fixable)
+
+
+_NP_BUILTINS = {"bool": "bool", "int": "int", "float": "float", "object": "object",
+                "str": "str", "long": "int", "complex": "complex", "unicode": "str"}
+_NP2_RENAMES = {"NaN": "np.nan", "NAN": "np.nan", "Inf": "np.inf", "Infinity": "np.inf",
+                "infty": "np.inf", "PINF": "np.inf", "NINF": "-np.inf", "float_": "np.float64",
+                "complex_": "np.complex128", "string_": "np.bytes_", "unicode_": "np.str_",
+                "product": "np.prod", "cumproduct": "np.cumprod", "sometrue": "np.any",
+                "alltrue": "np.all", "round_": "np.round", "row_stack": "np.vstack"}
+_PUBLIC_TF_KERAS = ("layers", "models", "optimizers", "losses", "metrics", "callbacks",
+                    "utils", "datasets", "backend", "regularizers", "initializers",
+                    "activations", "applications", "preprocessing", "mixed_precision")
+_IMAGE_UTILS = r"(?:load_img|img_to_array|array_to_img|save_img)"
+_REDUCTIONS = {"NONE": '"none"', "SUM": '"sum"', "SUM_OVER_BATCH_SIZE": '"sum_over_batch_size"',
+               "AUTO": '"sum_over_batch_size"'}
+_OPTIMIZERS = {"Adam", "AdamW", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam",
+               "Ftrl", "Lion", "Adafactor"}
+
+# Specific rules first: a later rule never reports a span an earlier one already covered.
+_RULES: list[_Rule] = [
+    _rule("numpy-alias", r"\b(?:np|numpy)\.(bool|int|float|object|str|long|complex|unicode)\b"
+          r"(?!\s*\.)",
+          "`{match}` was removed in NumPy 1.24 (a deprecated alias of a builtin); "
+          "use `{replacement}`", lambda m: _NP_BUILTINS[m.group(1)]),
+    _rule("numpy2-alias", r"\b(?:np|numpy)\.(" + "|".join(_NP2_RENAMES) + r")\b",
+          "`{match}` was removed in NumPy 2.0; use `{replacement}`",
+          lambda m: _NP2_RENAMES[m.group(1)]),
+    _rule("numpy2-removed", r"\b(?:np|numpy)\.(asfarray|msort|find_common_type|cast)\b",
+          "`{match}` was removed in NumPy 2.0", lambda m: {
+              "asfarray": "np.asarray(x, dtype=float)", "msort": "np.sort(a, axis=0)",
+              "find_common_type": "np.result_type", "cast": "np.asarray(x, dtype=...)"}[
+              m.group(1)], fixable=False),
+    _rule("experimental-preprocessing", r"\.layers\.experimental\s+import\s+preprocessing\b",
+          "`layers.experimental.preprocessing` became `layers` (TF 2.9 / Keras 3)",
+          " import layers as preprocessing"),
+    _rule("experimental-preprocessing", r"\blayers\.experimental\.preprocessing\b",
+          "`layers.experimental.preprocessing.*` layers moved to `layers.*` (TF 2.9 / Keras 3)",
+          "layers"),
+    _rule("experimental-layer", r"\blayers\.experimental\.(EinsumDense)\b",
+          "`{match}` left experimental; use `{replacement}`", lambda m: f"layers.{m.group(1)}"),
+    _rule("experimental-layer", r"\blayers\.experimental\.SyncBatchNormalization\b",
+          "`{match}` was removed; use `{replacement}`",
+          "layers.BatchNormalization(synchronized=True)", fixable=False),
+    _rule("experimental-layer", r"\blayers\.experimental\.(\w+)",
+          "`{match}` does not exist in Keras 3", lambda m: f"layers.{m.group(1)} (check it exists)",
+          fixable=False),
+    _rule("tf-python-keras", r"\btensorflow\.python\.keras(?=\.(?:" + "|".join(_PUBLIC_TF_KERAS)
+          + r")\b|\s+import\b|\s*$)",
+          "`tensorflow.python.keras` is TensorFlow's private copy of Keras, removed in TF 2.16; "
+          "use the public `{replacement}`", "tensorflow.keras"),
+    _rule("tf-python-keras", r"\btensorflow\.python\.keras(?:\.\w+)*",
+          "`{match}` is a private TensorFlow module, removed in TF 2.16",
+          "the public keras API", fixable=False),
+    _rule("generator-method", r"\.(fit|evaluate|predict)_generator(?=\s*\()",
+          "`Model{match}` was removed; `Model.{replacement_bare}` accepts generators and "
+          "PyDatasets", lambda m: f".{m.group(1)}"),
+    _rule("predict-classes", r"\.predict_(classes|proba)(?=\s*\()",
+          "`Model{match}` was removed in TF 2.6", "np.argmax(model.predict(x), axis=-1) "
+          "(or `(model.predict(x) > 0.5).astype(\"int32\")` for a sigmoid output)",
+          fixable=False),
+    _rule("add-metric", r"\.add_metric(?=\s*\()",
+          "`add_metric` was removed in Keras 3",
+          "track the value in a keras.metrics.Mean and list it in the model's `metrics`",
+          fixable=False),
+    _rule("np-utils", r"\.utils\s+import\s+np_utils\b",
+          "`keras.utils.np_utils` was removed; its functions live in `keras.utils`",
+          " import utils as np_utils"),
+    _rule("np-utils", r"\bkeras\.utils\.(?:np_utils|vis_utils)\b",
+          "`{match}` was removed; its functions live in `keras.utils`", "keras.utils"),
+    _rule("preprocessing-path", r"\bkeras\.preprocessing\.sequence(?=\s+import\s+pad_sequences\b"
+          r"|\.pad_sequences\b)",
+          "`{match}` moved to `keras.utils`", "keras.utils"),
+    _rule("preprocessing-path", r"\bkeras\.preprocessing\.image(?=\s+import\s+" + _IMAGE_UTILS
+          + r"(?:\s*,\s*" + _IMAGE_UTILS + r")*\s*$|\." + _IMAGE_UTILS + r"\b)",
+          "`{match}` moved to `keras.utils`", "keras.utils"),
+    _rule("preprocessing-path", r"\bkeras\.preprocessing(?=\.(?:image_dataset_from_directory|"
+          r"text_dataset_from_directory|timeseries_dataset_from_array)\b)",
+          "`{match}` dataset utilities moved to `keras.utils`", "keras.utils"),
+    _rule("preprocessing-removed", r"\bImageDataGenerator\b",
+          "`ImageDataGenerator` was removed in Keras 3",
+          "keras.utils.image_dataset_from_directory plus augmentation layers (layers.RandomFlip"
+          ", layers.RandomRotation...)", fixable=False),
+    _rule("preprocessing-removed", r"\bkeras\.preprocessing\.text\b",
+          "`keras.preprocessing.text` (Tokenizer, one_hot...) was removed in Keras 3",
+          "keras.layers.TextVectorization", fixable=False),
+    _rule("tf-compat-v1", r"\btf\.compat\.v1\.enable_eager_execution\(\s*\)",
+          "eager execution is the default since TF 2.0", "pass"),
+    _rule("tf-compat-v1", r"\btf\.(?:compat\.v1\.|random\.)?set_random_seed(?=\s*\()",
+          "`{match}` is the TF1 name", "tf.random.set_seed"),
+    _rule("tf-compat-v1", r"\btf\.(?:compat\.v1\.)?logging\.set_verbosity\(\s*tf\.(?:compat\.v1\."
+          r")?logging\.(DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s*\)",
+          "`tf.logging` is the TF1 logging API", lambda m: f'tf.get_logger().setLevel("{m.group(1)}")'),
+    _rule("tf-compat-v1", r"\btf\.(?:compat\.v1\.)?(?:Session|placeholder|"
+          r"global_variables_initializer|disable_eager_execution|disable_v2_behavior|"
+          r"get_default_graph|variable_scope)\b",
+          "`{match}` is TF1 graph-mode API, which Keras 3 does not support",
+          "eager TF2 / Keras 3 code", fixable=False),
+    _rule("tf-compat-v1", r"\btf\.compat\.v1\.[\w.]+",
+          "`{match}` is TF1 API kept only for compatibility",
+          "its TF2 equivalent (see the TF2 migration guide)", fixable=False),
+    _rule("legacy-layer-module", r"\bkeras\.layers\.(?:merge|core|convolutional|recurrent|"
+          r"normalization|pooling|embeddings|wrappers|advanced_activations|noise|local|"
+          r"convolutional_recurrent|cudnn_recurrent)\b",
+          "`{match}` is a Keras 2 private module; its layers live in `keras.layers`",
+          "keras.layers"),
+    _rule("legacy-layer-module", r"\bkeras\.engine(?:\.\w+)?(?=\s+import\s+(?:Layer|InputSpec)"
+          r"\s*$)", "`{match}` was removed; `Layer` and `InputSpec` live in `keras.layers`",
+          "keras.layers"),
+    _rule("legacy-layer-module", r"\bkeras\.engine\b(?:\.\w+)*",
+          "`{match}` (Keras 2 internals) was removed", "the public keras API", fixable=False),
+    _rule("cudnn-layer", r"\bCuDNN(LSTM|GRU)\b",
+          "`{match}` was removed; `{replacement}` uses cuDNN automatically",
+          lambda m: m.group(1)),
+    _rule("optimizer-path", r"\boptimizers\.(?:experimental|legacy)\.(?=\w)",
+          "`{match}` optimizers are the regular ones in Keras 3", "optimizers."),
+    _rule("optimizer-attr", r"\boptimizer\.lr\b",
+          "`optimizer.lr` was renamed", "optimizer.learning_rate"),
+    _rule("schedule-path", r"\bkeras\.experimental\.(CosineDecay(?:Restarts)?)\b",
+          "`{match}` moved to `keras.optimizers.schedules`",
+          lambda m: f"keras.optimizers.schedules.{m.group(1)}"),
+    _rule("mixed-precision", r"\bmixed_precision\.experimental\.set_policy\b",
+          "`{match}` was renamed", "mixed_precision.set_global_policy"),
+    _rule("mixed-precision", r"\bmixed_precision\.experimental\.(?=\w)",
+          "`{match}` left experimental", "mixed_precision."),
+    _rule("loss-reduction", r"\b(?:\w+\.)*losses\.Reduction\.(NONE|SUM_OVER_BATCH_SIZE|SUM|AUTO)"
+          r"\b", "`losses.Reduction` enums became strings in Keras 3",
+          lambda m: _REDUCTIONS[m.group(1)]),
+    _rule("tensorflow-addons", r"^\s*(?:import\s+tensorflow_addons\b|from\s+tensorflow_addons\b)"
+          r".*", "TensorFlow Addons reached end of life and does not install with TF >= 2.16",
+          "Keras 3 equivalents: keras.optimizers.AdamW, layers.GroupNormalization, "
+          "keras.activations.gelu...", fixable=False),
+    _rule("tensorflow-addons", r"\btfa\.optimizers\.AdamW\b",
+          "`{match}` comes from TensorFlow Addons (end of life)", "keras.optimizers.AdamW "
+          "(weight_decay is a keyword argument there)", fixable=False),
+    _rule("removed-api", r"\b(?:keras\.utils\.)?multi_gpu_model\b",
+          "`multi_gpu_model` was removed", "tf.distribute.MirroredStrategy or "
+          "keras.distribution", fixable=False),
+    _rule("removed-api", r"\bkeras\.wrappers\.scikit_learn\b",
+          "`keras.wrappers.scikit_learn` was removed", "the scikeras package (or "
+          "keras.wrappers.SKLearnClassifier in Keras 3.5+)", fixable=False),
+    _rule("removed-api", r"\b(?:backend|K)\.(?:get_session|set_session)\b",
+          "`{match}` (TF1 sessions) was removed", "nothing: Keras 3 runs eagerly",
+          fixable=False),
+]
+
+
+def find_compat_issues(text: str, *, blocks: list[Block] | None = None,
+                       tree: ast.Module | None = None) -> list[Finding]:
+    """Uses of removed APIs in the code of ``text`` (a tutobook or a plain script), by line.
+
+    ``blocks`` and ``tree`` (the parsed code, line numbers as in ``text``) may be passed to
+    avoid splitting and parsing twice.
+    """
+    code, masked = code_view(text, blocks)
+    findings: list[Finding] = []
+    for index, line in enumerate(masked):
+        if not line.strip():
+            continue
+        covered: list[tuple[int, int]] = []
+        for rule in _RULES:
+            for match in rule.pattern.finditer(line):
+                span = match.span()
+                if any(a < span[1] and span[0] < b for a, b in covered):
+                    continue
+                covered.append(span)
+                findings.append(_finding(rule, match, index + 1, code[index]))
+    if tree is None:
+        tree = _parse(code)
+    findings.extend(_keyword_findings(tree, code) if tree is not None else
+                    _keyword_findings_by_regex(masked, code))
+    findings.sort(key=lambda f: (f.line, f.column))
+    return findings
+
+
+def _finding(rule: _Rule, match: re.Match[str], line: int, source_line: str) -> Finding:
+    original = source_line[match.start(): match.end()]
+    replacement = rule.replacement(match) if callable(rule.replacement) else rule.replacement
+    message = rule.message.format(match=original.strip(), replacement=replacement.strip(),
+                                  replacement_bare=replacement.strip(". "))
+    return Finding(line, rule.code, message, replacement, rule.fixable, match.start(), original)
+
+
+def _parse(code: list[str]) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse("\n".join(code))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+_FIT_METHODS = {"fit", "evaluate", "predict", "fit_generator", "evaluate_generator",
+                "predict_generator"}
+
+
+def _keyword_findings(tree: ast.Module, code: list[str]) -> list[Finding]:
+    """Keyword arguments Keras 3 removed: optimizer ``lr``/``decay``, fit ``workers``..."""
+    findings = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        for kw in node.keywords:
+            if kw.arg is None or not hasattr(kw, "lineno"):
+                continue
+            line = code[kw.lineno - 1] if 0 < kw.lineno <= len(code) else ""
+            column = _char_column(line, kw.col_offset)
+            if name in _OPTIMIZERS and kw.arg == "lr":
+                findings.append(Finding(
+                    kw.lineno, "optimizer-lr",
+                    f"`{name}(lr=...)`: the `lr` argument was removed in Keras 3",
+                    "learning_rate", True, column, "lr"))
+            elif name in _OPTIMIZERS and kw.arg == "decay":
+                findings.append(Finding(
+                    kw.lineno, "optimizer-decay",
+                    f"`{name}(decay=...)` was removed in Keras 3",
+                    "a learning-rate schedule, e.g. keras.optimizers.schedules.InverseTimeDecay",
+                    False, column, "decay"))
+            elif name in _FIT_METHODS and kw.arg in ("workers", "use_multiprocessing",
+                                                     "max_queue_size"):
+                findings.append(Finding(
+                    kw.lineno, "fit-argument",
+                    f"`{name}({kw.arg}=...)` was removed in Keras 3",
+                    "pass it to your keras.utils.PyDataset constructor", False, column, kw.arg))
+            elif name in ("save", "save_weights") and kw.arg == "save_format":
+                findings.append(Finding(
+                    kw.lineno, "save-format", "`save_format` was removed in Keras 3",
+                    "a file name ending in .keras (or .weights.h5 for weights)", False,
+                    column, kw.arg))
+        if name == "save_weights" and node.args:
+            target = node.args[0]
+            if isinstance(target, ast.Constant) and isinstance(target.value, str) and \
+                    not target.value.endswith(".weights.h5"):
+                line = code[target.lineno - 1] if 0 < target.lineno <= len(code) else ""
+                findings.append(Finding(
+                    target.lineno, "save-weights-name",
+                    f"Keras 3 `save_weights` needs a name ending in `.weights.h5`, not "
+                    f"{target.value!r}", repr(_weights_name(target.value)), False,
+                    _char_column(line, target.col_offset), repr(target.value)))
+    return findings
+
+
+def _weights_name(name: str) -> str:
+    for suffix in (".h5", ".hdf5", ".ckpt", ".tf"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)] + ".weights.h5"
+    return name + ".weights.h5"
+
+
+_LR_REGEX = re.compile(r"\b(?:" + "|".join(_OPTIMIZERS) + r")\s*\([^()]*?\b(lr)\s*=")
+
+
+def _keyword_findings_by_regex(masked: list[str], code: list[str]) -> list[Finding]:
+    """The ``lr=`` rule on single lines, for code that does not parse."""
+    findings = []
+    for index, line in enumerate(masked):
+        for match in _LR_REGEX.finditer(line):
+            findings.append(Finding(
+                index + 1, "optimizer-lr", "the `lr` optimizer argument was removed in Keras 3",
+                "learning_rate", True, match.start(1), "lr"))
+    return findings
+
+
+def _char_column(line: str, byte_offset: int) -> int:
+    """ast columns count UTF-8 bytes; convert to a str index."""
+    return len(line.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
+
+
+def apply_fixes(text: str) -> tuple[str, list[Finding]]:
+    """``text`` with every fixable finding replaced; also return the findings applied.
+
+    Fixes are exact-span replacements inside code; prose and comments are never changed.
+    """
+    findings = [f for f in find_compat_issues(text) if f.fixable and f.match]
+    lines = text.split("\n")
+    applied: list[Finding] = []
+    by_line: dict[int, list[Finding]] = {}
+    for finding in findings:
+        by_line.setdefault(finding.line, []).append(finding)
+    for number, items in by_line.items():
+        line = lines[number - 1]
+        taken_until = len(line) + 1
+        for finding in sorted(items, key=lambda f: f.column, reverse=True):
+            end = finding.column + len(finding.match)
+            if end > taken_until or line[finding.column:end] != finding.match:
+                continue
+            line = line[: finding.column] + finding.replacement + line[end:]
+            taken_until = finding.column
+            applied.append(finding)
+        lines[number - 1] = line
+    applied.sort(key=lambda f: (f.line, f.column))
+    return "\n".join(lines), applied

@@ -1,0 +1,89 @@
+"""Copy a child's output to the terminal as-is and to ``train.log`` as plain lines.
+
+Keras' progress bar redraws itself with ``\\b``, ``\\r`` and ANSI colours. The terminal
+shows that live; the log keeps only what the screen finally showed, line by line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from typing import BinaryIO, TextIO
+
+_MAX_PENDING = 8192
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
+
+
+def render(raw: str) -> str:
+    """The text a terminal would show for one line ``raw``: ``\\r``, ``\\b``, ANSI applied."""
+    raw = _ANSI.sub("", raw)
+    if "\r" not in raw and "\b" not in raw:
+        return raw
+    screen: list[str] = []
+    col = 0
+    for char in raw:
+        if char == "\r":
+            col = 0
+        elif char == "\b":
+            col = max(0, col - 1)
+        else:
+            if col < len(screen):
+                screen[col] = char
+            else:
+                screen.append(char)
+            col += 1
+    return "".join(screen)
+
+
+def clean_line(raw: str) -> str:
+    """:func:`render` without trailing blanks."""
+    return render(raw).rstrip()
+
+
+class LogTee:
+    """Feed it byte chunks; it echoes them and writes cleaned lines to ``log``."""
+
+    def __init__(self, log: TextIO, echo: BinaryIO | None = None) -> None:
+        self.log = log
+        self.echo = echo
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._pending = ""
+        self.tail: list[str] = []  # the last lines, for error reasons
+
+    def feed(self, chunk: bytes) -> None:
+        if self.echo is not None:
+            try:
+                self.echo.write(chunk)
+                self.echo.flush()
+            except (OSError, ValueError):
+                self.echo = None  # the terminal went away; keep logging
+        text = self._pending + self._decoder.decode(chunk)
+        *lines, self._pending = text.replace("\r\n", "\n").split("\n")
+        for line in lines:
+            self._write(clean_line(line))
+        if len(self._pending) > _MAX_PENDING:  # a progress bar redrawn for a long epoch
+            self._pending = render(self._pending)
+
+    def close(self) -> None:
+        rest = self._pending + self._decoder.decode(b"", final=True)
+        if rest:
+            self._write(clean_line(rest))
+        self._pending = ""
+        self.log.flush()
+
+    def note(self, message: str) -> None:
+        """Write a harness line (``[sprint] ...``) to the log and the terminal."""
+        line = f"[sprint] {message}"
+        self.log.write(line + "\n")
+        self.log.flush()
+        if self.echo is not None:
+            try:
+                self.echo.write((line + "\n").encode())
+                self.echo.flush()
+            except (OSError, ValueError):
+                self.echo = None
+
+    def _write(self, line: str) -> None:
+        self.log.write(line + "\n")
+        self.log.flush()
+        self.tail = (self.tail + [line])[-200:]

@@ -1,0 +1,631 @@
+"""Publishing a reproduction as a model repository on the Hugging Face Hub.
+
+:func:`stage_push` lays out, in a temporary folder, everything one commit uploads:
+
+- the model in the layout Keras 3 itself reads from ``hf://`` (``config.json``,
+  ``metadata.json``, ``model.weights.h5`` and ``assets/`` when present), unpacked from the
+  run's ``model.keras``, so ``keras.saving.load_model("hf://<repo>")`` works;
+- ``README.md``, the model card (:mod:`toolkit.card`);
+- the published run's ``curves.png``, ``metrics.json``, ``env.json`` and TensorBoard
+  ``logs/`` (which the Hub shows as training metrics), and the ``metrics.json`` and
+  ``env.json`` of every run of the set under ``runs/<run-id>/``.
+
+:func:`push` sends it with ``huggingface_hub``: ``whoami`` (to explain permission errors),
+``create_repo(exist_ok=True)`` and a single ``create_commit`` with every file. It honours
+``HF_ENDPOINT`` at call time, takes the token from ``HF_TOKEN`` or the login cache
+(``huggingface_hub.get_token``) and never prints, logs or writes it. Rate limits (429),
+server errors (5xx), timeouts and dropped connections are retried with exponential
+backoff (:class:`RetryPolicy`); every failure becomes a :class:`~toolkit.errors.HubError`
+that says what happened, where, and how to fix it. Nothing local changes before the
+commit succeeded; :func:`record_push` then writes the commit into the manifest.
+
+Example::
+
+    with stage_push(Path("reproductions/mnist_convnet")) as plan:
+        result = push(plan)
+    record_push(Path("reproductions/mnist_convnet"), result)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import tomllib
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, TypeVar
+
+from toolkit import __version__
+from toolkit.card import MODEL_FILE, RenderedCard, hub_url, prepare_card
+from toolkit.errors import HubError, RunError, UsageError
+from toolkit.fsutil import atomic_write_text
+from toolkit.manifest import MANIFEST_NAME, Manifest
+from toolkit.runs import RunRecord
+
+REPO_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+KERAS_CONFIG, KERAS_METADATA = "config.json", "metadata.json"
+KERAS_WEIGHTS = ("model.weights.h5", "model.weights.npz")
+RUN_FILES = ("curves.png", "metrics.json", "env.json")
+RETRY_STATUS = (408, 429, 500, 502, 503, 504)
+WRITE_ROLES = ("write", "admin", "contributor")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: attempts per Hub call, backoff between them, and the timeout.
+
+    Defaults come from ``SPRINT_HUB_ATTEMPTS`` (4), ``SPRINT_HUB_BACKOFF`` (2 s, doubled
+    after each failure, at most 30 s) and ``SPRINT_HUB_TIMEOUT`` (120 s without an answer).
+    """
+
+    attempts: int = 4
+    backoff: float = 2.0
+    max_wait: float = 30.0
+    timeout: float = 120.0
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> RetryPolicy:
+        values: dict[str, Any] = {}
+        for name, var, kind in (("attempts", "SPRINT_HUB_ATTEMPTS", int),
+                                ("backoff", "SPRINT_HUB_BACKOFF", float),
+                                ("timeout", "SPRINT_HUB_TIMEOUT", float)):
+            if raw := os.environ.get(var):
+                try:
+                    values[name] = kind(raw)
+                except ValueError as exc:
+                    raise UsageError(f"{var}={raw!r} is not a number", where=var,
+                                     fix=f"set {var} to a positive number or unset it") from exc
+        values |= {k: v for k, v in overrides.items() if v is not None}
+        return cls(**values)
+
+    def wait(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        return min(self.max_wait, self.backoff * 2 ** (attempt - 1))
+
+
+# -- what one commit uploads ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UploadFile:
+    path_in_repo: str
+    local: Path
+    size: int
+    origin: str  # where it comes from, for the dry-run listing
+
+
+@dataclass
+class PushPlan:
+    """Everything one push uploads, staged in a temporary folder."""
+
+    slug: str
+    repo_id: str
+    endpoint: str
+    run: RunRecord
+    card: RenderedCard
+    files: list[UploadFile] = field(default_factory=list)
+
+    @property
+    def total_size(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+def validate_repo_id(repo_id: str, where: str = "--repo-id") -> str:
+    if not REPO_ID_RE.match(repo_id or "") or ".." in repo_id or repo_id.endswith(".git"):
+        raise UsageError(
+            f"{repo_id!r} is not a Hub repository id", where=where,
+            fix="use NAMESPACE/NAME with letters, digits, '-', '_' or '.', e.g. "
+            "--repo-id your-name/mnist-convnet (or set [hub] repo_id in reproduction.toml)",
+        )
+    return repo_id
+
+
+def unpack_keras_archive(model_file: Path, dest: Path) -> list[str]:
+    """Unpack ``model.keras`` into the folder layout ``load_model("hf://...")`` reads.
+
+    A ``.keras`` file is a zip of exactly that layout (``config.json``, ``metadata.json``,
+    ``model.weights.h5``, ``assets/``); Keras' own ``save_model("hf://...")`` uploads the
+    same files. Returns the paths written, relative to ``dest``.
+    """
+    try:
+        with zipfile.ZipFile(model_file) as archive:
+            members = [i for i in archive.infolist() if not i.is_dir()]
+            names = [m.filename for m in members]
+            unsafe = [n for n in names if n.startswith("/") or ".." in PurePosixPath(n).parts]
+            missing = [n for n in (KERAS_CONFIG, KERAS_METADATA) if n not in names]
+            if unsafe or missing or not any(w in names for w in KERAS_WEIGHTS):
+                problem = (f"unsafe member paths {unsafe}" if unsafe else
+                           f"no {', '.join(missing) or 'model.weights.h5'}")
+                raise RunError(
+                    f"{model_file} is not a Keras 3 model archive ({problem})",
+                    where=str(model_file),
+                    fix="re-run the training with `sprint run`, which saves it with model.save()",
+                )
+            for member in members:
+                target = dest / member.filename
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(member) as src, open(target, "wb") as out:
+                    shutil.copyfileobj(src, out)
+            return names
+    except zipfile.BadZipFile as exc:
+        raise RunError(f"{model_file} is not a zip archive, so not a .keras model",
+                       where=str(model_file),
+                       fix="re-run the training with `sprint run`") from exc
+
+
+@contextmanager
+def stage_push(repro_dir: Path, *, repo_id: str | None = None, run: str | None = None
+               ) -> Iterator[PushPlan]:
+    """Stage a push of ``repro_dir`` in a temporary folder (removed on exit).
+
+    Reads the local reproduction and writes nothing into it. Raises :class:`CardError` when
+    README.md has hand edits outside its free sections, :class:`RunError` when no judged
+    run kept its model, :class:`UsageError` for a bad repository id.
+    """
+    repro_dir = Path(repro_dir)
+    manifest = Manifest.load(repro_dir)
+    where = "--repo-id" if repo_id else f"[hub] repo_id in {repro_dir / MANIFEST_NAME}"
+    repo_id = validate_repo_id(repo_id or manifest.hub.repo_id, where)
+    endpoint = hub_url()
+    card = prepare_card(repro_dir, repo_id=repo_id, run=run, base_url=endpoint)
+    chosen = card.facts.model_run
+    if chosen is None:
+        raise _no_model(repro_dir, manifest, card)
+    with tempfile.TemporaryDirectory(prefix=f"sprint-push-{manifest.slug}-") as tmp:
+        staging = Path(tmp)
+        plan = PushPlan(manifest.slug, repo_id, endpoint, chosen, card)
+        for name in unpack_keras_archive(chosen.path / MODEL_FILE, staging):
+            plan.files.append(_upload(name, staging / name, f"{MODEL_FILE} of {chosen.run_id}"))
+        atomic_write_text(staging / "README.md", card.text)
+        plan.files.append(_upload("README.md", staging / "README.md", "model card (rendered)"))
+        for name in RUN_FILES:
+            if (chosen.path / name).is_file():
+                plan.files.append(_upload(name, chosen.path / name, f"run {chosen.run_id}"))
+        logs = chosen.path / "logs"
+        for path in sorted(p for p in logs.rglob("*") if p.is_file()) if logs.is_dir() else []:
+            rel = path.relative_to(chosen.path).as_posix()
+            plan.files.append(_upload(rel, path, f"run {chosen.run_id}"))
+        if len(card.facts.check.runs) > 1:
+            for other in card.facts.check.runs:
+                for name in ("metrics.json", "env.json"):
+                    if (other.path / name).is_file():
+                        plan.files.append(_upload(f"runs/{other.run_id}/{name}",
+                                                  other.path / name, f"run {other.run_id}"))
+        yield plan
+
+
+def _upload(path_in_repo: str, local: Path, origin: str) -> UploadFile:
+    return UploadFile(path_in_repo, local, local.stat().st_size, origin)
+
+
+def _no_model(repro_dir: Path, manifest: Manifest, card: RenderedCard) -> RunError:
+    runs = card.facts.check.runs
+    slug = manifest.slug
+    if not runs:
+        note = card.facts.check.note or "no complete run"
+        return RunError(f"Nothing to push for {slug}: {note.rstrip('.')}",
+                        where=str(repro_dir / "runs"), fix=f"train it with `sprint run {slug}`")
+    ids = ", ".join(r.run_id for r in runs)
+    return RunError(
+        f"No run of the judged set ({ids}) kept its {MODEL_FILE}",
+        where=str(runs[0].path),
+        fix=f"model files are git-ignored, so they exist only where the training ran: push "
+        f"from that machine, or re-train with `sprint run {slug}`",
+    )
+
+
+# -- talking to the Hub -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PushResult:
+    repo_id: str
+    repo_url: str
+    commit_oid: str
+    commit_url: str
+    pr_url: str
+    run_id: str
+    files: int
+    size: int
+
+
+@dataclass
+class _Context:
+    """What error messages need to know; never holds the token."""
+
+    repo_id: str
+    endpoint: str
+    token_source: str
+    policy: RetryPolicy
+    identity: dict[str, Any] = field(default_factory=dict)
+    attempts: int = 0
+
+    @property
+    def namespace(self) -> str:
+        return self.repo_id.split("/")[0]
+
+
+def token_source() -> str:
+    """Where ``huggingface_hub`` takes the token from, in words (never the token itself)."""
+    from huggingface_hub import constants
+
+    if os.environ.get("HF_TOKEN") or os.environ.get("HUGGING_FACE_HUB_TOKEN"):
+        return "the HF_TOKEN environment variable"
+    return f"the login cache ({constants.HF_TOKEN_PATH})"
+
+
+def push(plan: PushPlan, *, private: bool = False, create_pr: bool = False,
+         policy: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep,
+         log: Callable[[str], None] | None = None) -> PushResult:
+    """Create the repository if needed and upload ``plan`` in one commit.
+
+    Raises :class:`HubError` for every failure; nothing is committed then, except when the
+    Hub failed after accepting the commit (the message says so).
+    """
+    from huggingface_hub import HfApi, get_token
+
+    policy = policy or RetryPolicy.from_env()
+    log = log or (lambda message: print(message, file=sys.stderr))
+    token = get_token()
+    if not token:
+        raise HubError(
+            "No Hugging Face token found, so nothing can be pushed",
+            where="the HF_TOKEN environment variable and the login cache",
+            fix=f"create a token with the 'Write' role at {plan.endpoint}/settings/tokens, then "
+            "run `hf auth login` or set HF_TOKEN",
+        )
+    _refuse_leaked_token(plan, token)
+    ctx = _Context(plan.repo_id, plan.endpoint, token_source(), policy)
+    api = HfApi(endpoint=plan.endpoint, token=token, library_name="keras-sprint",
+                library_version=__version__)
+    del token  # only the client holds it from here on
+
+    def call(what: str, fn: Callable[[], T]) -> T:
+        return _with_retries(fn, what, ctx, sleep, log)
+
+    with _client_timeout(policy.timeout):
+        ctx.identity = call("check the token", lambda: api.whoami(cache=False))
+        _check_namespace(api, ctx, call)
+        repo_url = call("create the repository", lambda: api.create_repo(
+            plan.repo_id, private=private, exist_ok=True, repo_type="model"))
+        info = call("upload the files", lambda: api.create_commit(
+            plan.repo_id, operations=_operations(plan), repo_type="model",
+            commit_message=_commit_message(plan), commit_description=_commit_description(plan),
+            create_pr=create_pr))
+    return PushResult(plan.repo_id, str(repo_url), info.oid, info.commit_url,
+                      info.pr_url or "", plan.run.run_id, len(plan.files), plan.total_size)
+
+
+def _operations(plan: PushPlan) -> list[Any]:
+    """Fresh operations for every attempt (``huggingface_hub`` mutates them)."""
+    from huggingface_hub import CommitOperationAdd
+
+    return [CommitOperationAdd(path_in_repo=f.path_in_repo, path_or_fileobj=str(f.local))
+            for f in plan.files]
+
+
+def _commit_message(plan: PushPlan) -> str:
+    return f"Publish {plan.slug} reproduction (run {plan.run.run_id}, check: {plan.card.verdict})"
+
+
+def _commit_description(plan: PushPlan) -> str:
+    runs = ", ".join(r.run_id for r in plan.card.facts.check.runs) or "none"
+    return (f"Pushed by keras-sprint {__version__} with `sprint push {plan.slug}`.\n\n"
+            f"Weights: run {plan.run.run_id}. Runs of the checked set: {runs}. "
+            f"Check verdict: {plan.card.verdict}.")
+
+
+def _refuse_leaked_token(plan: PushPlan, token: str) -> None:
+    """Abort if any file about to be uploaded contains the token."""
+    needle = token.encode("utf-8")
+    for item in plan.files:
+        if item.path_in_repo.startswith(("model.weights", "assets/")):
+            continue
+        if needle in item.local.read_bytes():
+            raise HubError(
+                f"{item.origin} contains your Hugging Face token; it was not uploaded",
+                where=str(item.local),
+                fix="remove the token from that file (and revoke it if it was ever shared), "
+                "then re-run `sprint push`",
+            )
+
+
+@contextmanager
+def _client_timeout(seconds: float) -> Iterator[None]:
+    """Give ``huggingface_hub``'s shared HTTP client a timeout (it has none by default)."""
+    from huggingface_hub.utils import get_session
+
+    session = get_session()
+    previous = session.timeout
+    session.timeout = seconds
+    try:
+        yield
+    finally:
+        session.timeout = previous
+
+
+def _with_retries(fn: Callable[[], T], what: str, ctx: _Context,
+                  sleep: Callable[[float], None], log: Callable[[str], None]) -> T:
+    for attempt in range(1, ctx.policy.attempts + 1):
+        ctx.attempts = attempt
+        try:
+            return fn()
+        except Exception as exc:
+            if not _from_hub(exc):
+                raise  # a bug, not a Hub failure: keep its traceback
+            root = _root_cause(exc)
+            if not _transient(root) or attempt == ctx.policy.attempts:
+                raise hub_error(exc, what, ctx) from None
+            wait = _retry_after(root, ctx.policy.max_wait) or ctx.policy.wait(attempt)
+            log(f"Could not {what} ({_short(root)}); retrying in {wait:.1f} s "
+                f"(attempt {attempt + 1} of {ctx.policy.attempts}).")
+            sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _check_namespace(api: Any, ctx: _Context, call: Callable[..., Any]) -> None:
+    """Refuse early, with a precise message, to push where the account cannot write."""
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    user = ctx.identity.get("name", "")
+    orgs = {o.get("name"): o.get("roleInOrg") for o in ctx.identity.get("orgs") or []}
+    if ctx.namespace == user or ctx.namespace in orgs:
+        role = orgs.get(ctx.namespace)
+        if ctx.namespace != user and role and role not in WRITE_ROLES:
+            raise HubError(
+                f"You are a '{role}' member of the {ctx.namespace} organization, which cannot "
+                f"create or change its repositories", where=f"{ctx.endpoint}/{ctx.namespace}",
+                fix=f"ask an admin of {ctx.namespace} for the 'write' role, or push to your own "
+                f"namespace with --repo-id {user}/{ctx.repo_id.split('/')[1]}",
+            )
+        return
+    mine = ", ".join([user, *[o for o in orgs if o]]) or "none"
+    own_id = f"{user}/{ctx.repo_id.split('/')[1]}"
+
+    def exists() -> bool:
+        try:
+            api.repo_info(ctx.repo_id, repo_type="model")
+        except RepositoryNotFoundError:
+            return False
+        return True
+
+    if not call("look the repository up", exists):
+        raise HubError(
+            f"You cannot create {ctx.repo_id}: the namespace {ctx.namespace} is neither your "
+            f"account ({user}) nor one of your organizations",
+            where=f"{ctx.endpoint}/{ctx.namespace} (token from {ctx.token_source})",
+            fix=f"push to a namespace you own (yours: {mine}) with --repo-id {own_id}, or log "
+            f"in as a member of {ctx.namespace}",
+        )
+    raise HubError(
+        f"The repository {ctx.repo_id} already exists and belongs to {ctx.namespace}, not to "
+        f"you ({user})", where=f"{ctx.endpoint}/{ctx.repo_id}",
+        fix=f"push under your own namespace with --repo-id {own_id} (or set [hub] repo_id), "
+        f"or ask {ctx.namespace} to add you to the organization with write access",
+    )
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and seen not in chain:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    return chain
+
+
+def _from_hub(exc: BaseException) -> bool:
+    """Whether ``exc`` is a failure of the Hub or the network (rather than a bug)."""
+    import httpx2
+
+    return any(isinstance(e, httpx2.HTTPError) for e in _chain(exc)) or (
+        isinstance(exc, ValueError) and "Invalid metadata in README.md" in str(exc))
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The HTTP-level error behind ``exc`` (``huggingface_hub`` wraps LFS failures)."""
+    import httpx2
+
+    return next((e for e in _chain(exc) if isinstance(e, httpx2.HTTPError)), exc)
+
+
+def _status(root: BaseException) -> int | None:
+    response = getattr(root, "response", None)
+    return getattr(response, "status_code", None)
+
+
+def _transient(root: BaseException) -> bool:
+    import httpx2
+
+    if isinstance(root, httpx2.TimeoutException | httpx2.NetworkError
+                  | httpx2.RemoteProtocolError):
+        return True
+    return _status(root) in RETRY_STATUS
+
+
+def _retry_after(root: BaseException, cap: float) -> float | None:
+    response = getattr(root, "response", None)
+    raw = response.headers.get("Retry-After") if response is not None else None
+    try:
+        return min(cap, float(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+def _short(root: BaseException) -> str:
+    status = _status(root)
+    if status:
+        return f"HTTP {status}"
+    return type(root).__name__
+
+
+def _server_says(root: BaseException) -> str:
+    message = getattr(root, "server_message", None) or ""
+    return f" The Hub said: {message.strip().rstrip('.')}." if message.strip() else ""
+
+
+def _request_url(root: BaseException) -> str:
+    try:
+        return str(root.request.url)  # type: ignore[attr-defined]
+    except (AttributeError, RuntimeError):
+        return ""
+
+
+def _stage(exc: BaseException, root: BaseException, what: str) -> str:
+    """Which part of the push failed: whoami, create, lookup, preupload, upload, commit."""
+    url = _request_url(root)
+    if any("Error while uploading" in str(e) for e in _chain(exc)):
+        return "upload"  # storing a large file (the LFS PUT to storage, or its verify)
+    for marker, stage in (("/commit/", "commit"), ("/preupload/", "preupload"),
+                          ("/info/lfs/", "preupload"),
+                          ("/validate-yaml", "validate"), ("/api/repos/create", "create"),
+                          ("/whoami", "whoami")):
+        if marker in url:
+            return stage
+    return {"check the token": "whoami", "create the repository": "create",
+            "look the repository up": "lookup"}.get(what, "commit")
+
+
+def hub_error(exc: BaseException, what: str, ctx: _Context) -> HubError:
+    """Turn what ``huggingface_hub``/``httpx2`` raised into a :class:`HubError` that teaches."""
+    import httpx2
+
+    root = _root_cause(exc)
+    stage = _stage(exc, root, what)
+    status = _status(root)
+    where = f"{ctx.endpoint}/{ctx.repo_id}"
+    rerun = "re-run `sprint push` (files already on the Hub are not sent again)"
+    nothing = ("Nothing was committed: the repository keeps its previous state and the "
+               "local reproduction is unchanged")
+    tried = f" after {ctx.attempts} attempt{'s' if ctx.attempts != 1 else ''}"
+
+    if isinstance(exc, ValueError) and "Invalid metadata in README.md" in str(exc):
+        return HubError(f"The Hub rejected the model card's metadata: {exc}",
+                        where=f"README.md front matter for {ctx.repo_id}",
+                        fix="fix reproduction.toml (license, task, metrics), re-render with "
+                        "`sprint card`, then push again")
+    if stage == "upload" and not _transient(root) and status != 401:
+        return HubError(
+            f"The upload stopped midway: a file could not be stored ({_describe(root)}). "
+            f"{nothing}", where=where, fix=rerun)
+    if status == 401:
+        return HubError(
+            f"The Hub rejected the token from {ctx.token_source} (401 Unauthorized): it is "
+            "invalid, expired or revoked", where=ctx.endpoint,
+            fix=f"create a token with the 'Write' role at {ctx.endpoint}/settings/tokens, then "
+            "run `hf auth login` or set HF_TOKEN to it")
+    if status == 403:
+        return HubError(
+            f"The token cannot {'create repositories under' if stage == 'create' else 'write to'}"
+            f" {ctx.namespace if stage == 'create' else ctx.repo_id} (403 Forbidden): "
+            f"{_missing_permission(ctx)}.{_server_says(root)}", where=where,
+            fix=f"give the token that permission at {ctx.endpoint}/settings/tokens (or use "
+            f"another one with `hf auth login`), then {rerun}")
+    if status == 404:
+        return HubError(
+            f"The Hub says {ctx.repo_id} does not exist (404 Not Found, while trying to "
+            f"{what}): it was deleted or renamed during the push, or the token cannot see it."
+            f"{_server_says(root)} {nothing}", where=where,
+            fix=f"check the name ([hub] repo_id or --repo-id), then {rerun}; the repository "
+            "is created again if it is missing")
+    if status == 409:
+        return HubError(
+            f"Someone else committed to {ctx.repo_id} while this push was running (409 "
+            f"Conflict).{_server_says(root)} {nothing}", where=where,
+            fix=f"{rerun}, or open a pull request instead with --create-pr")
+    if status == 429:
+        return HubError(
+            f"The Hub is rate-limiting this account (429 Too Many Requests){tried}, so it "
+            f"could not {what}. {nothing}", where=where,
+            fix=f"wait a few minutes, then {rerun}")
+    if status is not None and status >= 500:
+        return HubError(
+            f"The Hub failed with {status} {_reason(root)}{tried} while trying to {what}."
+            f"{_server_says(root)} {_after_commit(stage, nothing)}", where=where,
+            fix=f"check https://status.huggingface.co, then {rerun}")
+    if isinstance(root, httpx2.TimeoutException):
+        return HubError(
+            f"The Hub did not answer within {ctx.policy.timeout:g} s{tried} while trying to "
+            f"{what}. {_after_commit(stage, nothing)}", where=where,
+            fix=f"check your connection, or allow more time with --timeout; then {rerun}")
+    if isinstance(root, httpx2.ConnectError):
+        return HubError(
+            f"Could not connect to the Hub{tried} ({type(root).__name__}). {nothing}",
+            where=ctx.endpoint,
+            fix="check your network and proxy settings, and HF_ENDPOINT if you set it; then "
+            "re-run `sprint push`")
+    if isinstance(root, httpx2.HTTPError):
+        return HubError(
+            f"The connection to the Hub broke{tried} while trying to {what} "
+            f"({type(root).__name__}). {_after_commit(stage, nothing)}", where=where, fix=rerun)
+    return HubError(f"The push failed while trying to {what}: {_describe(root)}. {nothing}",
+                    where=where, fix=rerun)
+
+
+def _describe(root: BaseException) -> str:
+    status = _status(root)
+    if status:
+        return f"HTTP {status} {_reason(root)}".strip() + _server_says(root)
+    return f"{type(root).__name__}: {root}"
+
+
+def _reason(root: BaseException) -> str:
+    response = getattr(root, "response", None)
+    return getattr(response, "reason_phrase", "") or ""
+
+
+def _after_commit(stage: str, nothing: str) -> str:
+    if stage == "commit":
+        return ("The commit request itself failed, so the Hub may or may not have recorded "
+                "it; re-running is safe (unchanged files are skipped) and the local "
+                "reproduction is unchanged")
+    return nothing
+
+
+def _missing_permission(ctx: _Context) -> str:
+    """Which permission the token lacks, from what ``whoami`` said about it."""
+    auth = (ctx.identity.get("auth") or {}).get("accessToken") or {}
+    role, user = auth.get("role"), ctx.identity.get("name", "")
+    if role == "read":
+        return "it is a read-only token; pushing needs a token with the 'Write' role"
+    if role == "fineGrained":
+        return (f"this fine-grained token lacks 'Write access to contents/settings of all repos "
+                f"under {ctx.namespace}'")
+    if ctx.namespace != user:
+        return (f"your account ({user or 'unknown'}) has no write access to the "
+                f"{ctx.namespace} namespace")
+    return "it lacks write access to this repository"
+
+
+# -- recording --------------------------------------------------------------------------------
+
+
+def record_push(repro_dir: Path, result: PushResult) -> Path:
+    """Write the pushed commit into ``[hub]`` of the manifest, keeping its comments."""
+    import tomlkit
+
+    path = Path(repro_dir) / MANIFEST_NAME
+    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    if "hub" not in doc:
+        doc["hub"] = tomlkit.table()
+    hub = doc["hub"]
+    hub["repo_id"] = result.repo_id
+    hub["pushed_commit"] = result.commit_oid
+    hub["pushed_url"] = result.commit_url
+    hub["pushed_pr_url"] = result.pr_url
+    hub["pushed_run"] = result.run_id
+    text = tomlkit.dumps(doc)
+    Manifest.from_dict(tomllib.loads(text), where=str(path))  # still a valid manifest
+    atomic_write_text(path, text)
+    return path

@@ -1,0 +1,302 @@
+"""The reproduction manifest: ``reproductions/<slug>/reproduction.toml``.
+
+The manifest is the one record of what a reproduction claims: where the example came
+from, what it reports (metrics with direction and tolerance), what data it needs, how to
+run it, and where it is published. Every later step (run, check, card, push, space,
+validate, status) reads it; only ``sprint new`` and ``sprint push`` write it.
+
+Layout (TOML)::
+
+    schema_version = 1
+    slug = "mnist_convnet"
+
+    [source]        kind, path, url, sha256, commit
+    [example]       title, authors = [{name, url}], date_created, last_modified,
+                    description, accelerator, category, name, extra_headers = {...}
+    [[metrics]]     name, split, value, direction, tolerance, tolerance_kind,
+                    qualifier, epochs, origin, sentence, required, reason,
+                    run_key
+    [[data]]        kind, name, url
+    [run]           script, backend, backend_note, epochs, batch_size, seeds,
+                    requirements, smoke_steps
+    [task]          kind, input_shape, class_names, input_scale, notes,
+                    feature_names, vocabulary
+    [hub]           repo_id, space_id, license, pushed_commit, space_commit,
+                    pushed_url, pushed_pr_url, pushed_run
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+from toolkit.errors import ManifestError
+from toolkit.fsutil import atomic_write_text
+
+MANIFEST_NAME = "reproduction.toml"
+SCHEMA_VERSION = 1
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+
+Direction = Literal["higher", "lower"]
+ToleranceKind = Literal["absolute", "relative"]
+SPLITS = ("train", "validation", "test")
+QUALIFIERS = ("approx", "at_least", "at_most", "exact")
+
+# Metric names whose larger values are worse.
+LOWER_IS_BETTER = ("loss", "error", "mae", "mse", "rmse", "perplexity", "crossentropy")
+
+
+def default_direction(metric_name: str) -> Direction:
+    """``"lower"`` for losses and errors, ``"higher"`` for everything else."""
+    name = metric_name.lower()
+    return "lower" if any(token in name for token in LOWER_IS_BETTER) else "higher"
+
+
+def validate_slug(slug: str) -> str:
+    """Return ``slug`` if it is a safe folder name, else raise :class:`ManifestError`."""
+    if not SLUG_RE.match(slug or ""):
+        raise ManifestError(
+            f"The slug {slug!r} is not a valid reproduction name",
+            where="the --slug option or the example's file name",
+            fix="use 1-80 lowercase letters, digits, '_' or '-', starting with a letter or "
+            "digit (no '/', '..' or spaces), e.g. --slug mnist_convnet",
+        )
+    return slug
+
+
+@dataclass
+class Author:
+    name: str
+    url: str = ""
+
+
+@dataclass
+class Source:
+    kind: str = "tutobook"  # tutobook | notebook | keras-io
+    path: str = ""
+    url: str = ""
+    sha256: str = ""
+    commit: str = ""
+
+
+@dataclass
+class ExampleInfo:
+    title: str = ""
+    authors: list[Author] = field(default_factory=list)
+    date_created: str = ""
+    last_modified: str = ""
+    description: str = ""
+    accelerator: str = ""
+    category: str = ""
+    name: str = ""
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Metric:
+    """A metric the example reports, and how the check judges it."""
+
+    name: str
+    split: str
+    value: float
+    direction: str = "higher"
+    tolerance: float = 0.01
+    tolerance_kind: str = "absolute"
+    qualifier: str = "approx"
+    epochs: int | None = None
+    origin: str = "prose"  # description | prose | output | manual
+    sentence: str = ""
+    required: bool = True
+    reason: str = ""
+    run_key: str = ""  # the metrics.json log key that measures it, when its name differs
+
+    @property
+    def key(self) -> str:
+        return f"{self.split}/{self.name}"
+
+    def bounds(self) -> tuple[float, float]:
+        """The interval of values that pass (one side may be infinite)."""
+        margin = self.tolerance * (abs(self.value) if self.tolerance_kind == "relative" else 1)
+        low, high = self.value - margin, self.value + margin
+        if self.qualifier == "at_least" or self.direction == "higher":
+            high = float("inf")
+        if self.qualifier == "at_most" or self.direction == "lower":
+            low = float("-inf")
+        return low, high
+
+
+@dataclass
+class DataSource:
+    kind: str  # keras.datasets | get_file | url | tfds | hf_datasets | shell | generated
+    name: str = ""
+    url: str = ""
+    line: int | None = None
+
+
+@dataclass
+class RunConfig:
+    script: str = "train.py"
+    backend: str = "any"  # any | tensorflow | jax | torch
+    backend_note: str = ""
+    epochs: int | None = None
+    batch_size: int | None = None
+    seeds: int = 3
+    requirements: list[str] = field(default_factory=list)
+    smoke_steps: int = 5
+
+
+@dataclass
+class TaskInfo:
+    kind: str = "unknown"
+    input_shape: list[int] = field(default_factory=list)
+    class_names: list[str] = field(default_factory=list)
+    input_scale: float | None = None
+    notes: str = ""
+    # Tabular models with one vector input: the column names, in order.
+    feature_names: list[str] = field(default_factory=list)
+    # Text models fed token ids: a vocabulary file (one token per line, line i = id i),
+    # relative to the reproduction folder.
+    vocabulary: str = ""
+
+
+@dataclass
+class HubInfo:
+    repo_id: str = ""
+    space_id: str = ""
+    license: str = "apache-2.0"
+    pushed_commit: str = ""
+    space_commit: str = ""
+    pushed_url: str = ""  # the pushed commit's URL (written by `sprint push`)
+    pushed_pr_url: str = ""  # the pull request it opened, with --create-pr
+    pushed_run: str = ""  # the run whose weights were pushed
+
+
+@dataclass
+class Manifest:
+    slug: str
+    source: Source = field(default_factory=Source)
+    example: ExampleInfo = field(default_factory=ExampleInfo)
+    metrics: list[Metric] = field(default_factory=list)
+    data: list[DataSource] = field(default_factory=list)
+    run: RunConfig = field(default_factory=RunConfig)
+    task: TaskInfo = field(default_factory=TaskInfo)
+    hub: HubInfo = field(default_factory=HubInfo)
+    schema_version: int = SCHEMA_VERSION
+
+    # -- serialisation -------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return _drop_none(asdict(self))
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], where: str = "reproduction.toml") -> Manifest:
+        try:
+            validate_slug(raw.get("slug", ""))
+            example = dict(raw.get("example", {}))
+            example["authors"] = [Author(**a) for a in example.get("authors", [])]
+            manifest = cls(
+                slug=raw["slug"],
+                source=_build(Source, raw.get("source", {}), where, "source"),
+                example=_build(ExampleInfo, example, where, "example"),
+                metrics=[_build(Metric, m, where, f"metrics[{i}]")
+                         for i, m in enumerate(raw.get("metrics", []))],
+                data=[_build(DataSource, d, where, f"data[{i}]")
+                      for i, d in enumerate(raw.get("data", []))],
+                run=_build(RunConfig, raw.get("run", {}), where, "run"),
+                task=_build(TaskInfo, raw.get("task", {}), where, "task"),
+                hub=_build(HubInfo, raw.get("hub", {}), where, "hub"),
+                schema_version=raw.get("schema_version", SCHEMA_VERSION),
+            )
+        except ManifestError:
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ManifestError(
+                f"The manifest is malformed ({exc})", where=where,
+                fix="compare it with the layout documented in toolkit/manifest.py, or "
+                "regenerate it with `sprint new SOURCE --force`",
+            ) from exc
+        for i, metric in enumerate(manifest.metrics):
+            _check_metric(metric, f"{where}, metrics[{i}]")
+        return manifest
+
+    def to_toml(self) -> str:
+        import tomlkit
+
+        return tomlkit.dumps(self.to_dict())
+
+    # -- file IO -------------------------------------------------------------------
+    def save(self, folder: Path) -> Path:
+        path = Path(folder) / MANIFEST_NAME
+        atomic_write_text(path, self.to_toml())
+        return path
+
+    @classmethod
+    def load(cls, folder: Path) -> Manifest:
+        path = Path(folder) / MANIFEST_NAME
+        if not path.is_file():
+            raise ManifestError(
+                f"No manifest found at {path}", where=str(path),
+                fix="scaffold the reproduction first with `sprint new SOURCE`",
+            )
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ManifestError(
+                f"The manifest is not valid TOML ({exc})", where=str(path),
+                fix="fix the TOML syntax at the position shown",
+            ) from exc
+        return cls.from_dict(raw, where=str(path))
+
+
+def _build(cls: type, raw: dict[str, Any], where: str, section: str) -> Any:
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ManifestError(
+            f"Unknown key(s) {', '.join(unknown)} in [{section}]", where=where,
+            fix=f"remove them or use one of: {', '.join(sorted(known))}",
+        )
+    try:
+        return cls(**raw)
+    except TypeError as exc:
+        raise ManifestError(
+            f"[{section}] is incomplete ({exc})", where=where,
+            fix="add the missing keys shown",
+        ) from exc
+
+
+def _check_metric(metric: Metric, where: str) -> None:
+    problems = []
+    if metric.split not in SPLITS:
+        problems.append(f"split {metric.split!r} is not one of {', '.join(SPLITS)}")
+    if metric.direction not in ("higher", "lower"):
+        problems.append(f"direction {metric.direction!r} is not 'higher' or 'lower'")
+    if metric.tolerance_kind not in ("absolute", "relative"):
+        problems.append(f"tolerance_kind {metric.tolerance_kind!r} is not absolute/relative")
+    if metric.qualifier not in QUALIFIERS:
+        problems.append(f"qualifier {metric.qualifier!r} is not one of {', '.join(QUALIFIERS)}")
+    if not isinstance(metric.value, int | float) or metric.value != metric.value:
+        problems.append(f"value {metric.value!r} is not a number")
+    if not isinstance(metric.tolerance, int | float) or metric.tolerance < 0:
+        problems.append(f"tolerance {metric.tolerance!r} is not a non-negative number")
+    if problems:
+        raise ManifestError(
+            f"Metric {metric.name!r} is invalid: " + "; ".join(problems), where=where,
+            fix="correct the values named above",
+        )
+
+
+def _drop_none(obj: Any) -> Any:
+    """TOML has no null: drop ``None`` values recursively."""
+    if isinstance(obj, dict):
+        return {k: _drop_none(v) for k, v in obj.items() if v is not None}
+    if isinstance(obj, list):
+        return [_drop_none(v) for v in obj]
+    return obj
+
+
+def reproduction_dir(root: Path, slug: str) -> Path:
+    """``<root>/reproductions/<slug>`` after validating the slug."""
+    return Path(root) / "reproductions" / validate_slug(slug)

@@ -1,0 +1,106 @@
+"""Run records: ``reproductions/<slug>/runs/<run-id>/``.
+
+A run folder holds:
+
+- ``run.json``: ``run_id``, ``group`` (the multi-seed set it belongs to), ``seed``,
+  ``backend``, ``smoke``, ``status`` (``running``, ``complete``, ``failed``,
+  ``incomplete``), ``reason`` (why it failed or stopped), ``started``, ``finished``.
+  Written when the run starts, rewritten atomically when it ends.
+- ``metrics.json``: only for complete runs, written once, atomically::
+
+      {"final": {"train": {...}, "validation": {...}, "test": {...}},
+       "history": {"loss": [...], "val_loss": [...], ...},
+       "evaluations": [{"loss": ..., "accuracy": ...}, ...],
+       "epochs": 15}
+
+  ``final.test`` holds the last ``evaluate()`` results; ``final.validation`` the last
+  epoch's ``val_*`` logs (prefix dropped); ``final.train`` the last epoch's other logs.
+- ``env.json``: python, keras, backend and versions, device, seed, git commit,
+  command line, wall time, peak memory.
+- ``curves.png``, ``logs/`` (TensorBoard), ``train.log``, ``model.keras`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+RUNS_DIR = "runs"
+STATUSES = ("running", "complete", "failed", "incomplete")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run folder, read from disk."""
+
+    path: Path
+    run_id: str
+    group: str
+    seed: int | None
+    backend: str
+    smoke: bool
+    status: str
+    reason: str
+    started: str
+
+    @property
+    def complete(self) -> bool:
+        return self.status == "complete" and (self.path / "metrics.json").is_file()
+
+    def metrics(self) -> dict[str, Any]:
+        """The parsed ``metrics.json`` (empty dict for runs that did not complete)."""
+        return _read_json(self.path / "metrics.json") if self.complete else {}
+
+    def env(self) -> dict[str, Any]:
+        """The parsed ``env.json`` (empty dict when missing)."""
+        return _read_json(self.path / "env.json")
+
+    @classmethod
+    def read(cls, path: Path) -> RunRecord | None:
+        """The record in ``path``, or ``None`` when it holds no readable ``run.json``."""
+        info = _read_json(path / "run.json")
+        if not info:
+            return None
+        return cls(
+            path=path,
+            run_id=info.get("run_id", path.name),
+            group=info.get("group", path.name),
+            seed=info.get("seed"),
+            backend=info.get("backend", ""),
+            smoke=bool(info.get("smoke", False)),
+            status=info.get("status", "incomplete"),
+            reason=info.get("reason", ""),
+            started=info.get("started", ""),
+        )
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def list_runs(repro_dir: Path) -> list[RunRecord]:
+    """Every run of a reproduction, oldest first."""
+    base = Path(repro_dir) / RUNS_DIR
+    if not base.is_dir():
+        return []
+    records = [r for p in base.iterdir() if p.is_dir() and (r := RunRecord.read(p))]
+    return sorted(records, key=lambda r: (r.started, r.run_id))
+
+
+def latest_set(repro_dir: Path, *, smoke: bool = False, group: str | None = None) -> list[RunRecord]:
+    """The complete runs of the newest set (or of ``group``), smoke runs excluded by default.
+
+    A set is the runs sharing a ``group`` id: one per seed of a ``--seeds N`` run.
+    """
+    runs = [r for r in list_runs(repro_dir) if r.complete and r.smoke == smoke]
+    if group is not None:
+        return [r for r in runs if r.group == group or r.run_id == group]
+    if not runs:
+        return []
+    newest = runs[-1].group
+    return [r for r in runs if r.group == newest]

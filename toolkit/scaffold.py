@@ -1,0 +1,337 @@
+"""``sprint new``: turn a parsed :class:`~toolkit.example.Example` into ``reproductions/<slug>/``.
+
+The folder holds ``reproduction.toml`` (the manifest), ``train.py`` (the example as a plain
+script) and a contributor ``README.md``. Like copier, the scaffold records what it generated
+(``.scaffold.json``: file hashes), so a re-run with ``--force`` can tell contributor edits from
+untouched output and backs up the edited files before replacing them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import textwrap
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from toolkit.errors import UsageError
+from toolkit.fsutil import atomic_write_text, sha256_bytes
+from toolkit.manifest import (
+    MANIFEST_NAME,
+    Author,
+    DataSource,
+    ExampleInfo,
+    HubInfo,
+    Manifest,
+    Metric,
+    RunConfig,
+    Source,
+    TaskInfo,
+    default_direction,
+    validate_slug,
+)
+
+if TYPE_CHECKING:
+    from toolkit.claims import ReportedMetric
+    from toolkit.example import Example
+
+SCAFFOLD_RECORD = ".scaffold.json"
+BACKUP_DIR = ".backup"
+HUB_NAMESPACE = "keras-io"
+
+# Default tolerances, written into the manifest with their reason so a contributor revisits them.
+FRACTION_TOLERANCE = 0.01  # absolute, for accuracies and other fractions
+RAW_TOLERANCE = 0.10  # relative, for losses, errors and other raw numbers
+
+
+@dataclass
+class ScaffoldResult:
+    """What ``sprint new`` wrote and what it noticed."""
+
+    folder: Path
+    manifest: Manifest
+    written: list[str]
+    backed_up: list[str] = field(default_factory=list)
+    backup_dir: Path | None = None
+    unresolved: list[str] = field(default_factory=list)
+
+
+def slug_for(example: Example) -> str:
+    """A default slug: the example's file name, lower-cased, unsafe characters replaced."""
+    stem = example.name or (example.path.stem if example.path else "") or example.header.title
+    slug = re.sub(r"[^a-z0-9_-]+", "_", stem.lower()).strip("_-")[:80]
+    return slug or "example"
+
+
+def keras_io_url(example: Example) -> str:
+    """The example's page on keras.io, when its category is known."""
+    if example.category and example.name:
+        return f"https://keras.io/examples/{example.category}/{example.name}/"
+    return ""
+
+
+def build_manifest(example: Example, slug: str) -> Manifest:
+    """The manifest for ``example``: header facts, reported metrics, data, run and hub plan."""
+    header = example.header
+    hub_name = slug.replace("_", "-")
+    return Manifest(
+        slug=slug,
+        source=Source(
+            kind=example.source_kind,
+            path=str(example.path or ""),
+            url=keras_io_url(example),
+            sha256=example.sha256,
+            commit=example.commit,
+        ),
+        example=ExampleInfo(
+            title=header.title,
+            authors=[Author(a.name, a.url) for a in header.authors],
+            date_created=header.date_created,
+            last_modified=header.last_modified,
+            description=header.description,
+            accelerator=header.accelerator,
+            category=example.category,
+            name=example.name,
+            extra_headers=dict(header.extra),
+        ),
+        metrics=[metric_from_claim(claim) for claim in example.metrics],
+        data=[DataSource(kind=d.kind, name=d.name, url=d.url, line=d.line)
+              for d in example.data_sources],
+        run=RunConfig(
+            backend=example.backend,
+            backend_note=example.backend_reason,
+            epochs=_int_assignment(example.text, "epochs"),
+            batch_size=_int_assignment(example.text, "batch_size"),
+            requirements=list(example.requirements),
+        ),
+        task=TaskInfo(kind=example.task),
+        hub=HubInfo(repo_id=f"{HUB_NAMESPACE}/{hub_name}", space_id=f"{HUB_NAMESPACE}/{hub_name}"),
+    )
+
+
+def metric_from_claim(claim: ReportedMetric) -> Metric:
+    """A checkable metric from a reported claim, with a default tolerance and its reason."""
+    is_fraction = 0.0 <= claim.value <= 1.0 and "loss" not in claim.name
+    if claim.qualifier in ("at_least", "at_most"):
+        tolerance, kind = 0.0, "absolute"
+        reason = f"default: the example says '{claim.raw}', a bound, so no slack is added"
+    elif is_fraction:
+        tolerance, kind = FRACTION_TOLERANCE, "absolute"
+        reason = "default for fractions (1 point); set it from the spread measured over seeds"
+    else:
+        tolerance, kind = RAW_TOLERANCE, "relative"
+        reason = "default for raw values (10%); set it from the spread measured over seeds"
+    return Metric(
+        name=claim.name,
+        split=claim.split,
+        value=claim.value,
+        direction=default_direction(claim.name),
+        tolerance=tolerance,
+        tolerance_kind=kind,
+        qualifier=claim.qualifier,
+        epochs=claim.epochs,
+        origin=claim.origin,
+        sentence=claim.sentence,
+        # Claims from the text are what the example promises; printed figures are one run's
+        # outcome, recorded for comparison but not required unless the contributor says so.
+        required=claim.origin != "output",
+        reason=reason,
+    )
+
+
+def _int_assignment(code: str, name: str) -> int | None:
+    match = re.search(rf"^\s*{name}\s*=\s*(\d+)\s*(?:#.*)?$", code, re.MULTILINE)
+    return int(match.group(1)) if match else None
+
+
+# -- train.py ------------------------------------------------------------------------------------
+def render_train_script(example: Example, source_label: str) -> str:
+    """The example as a plain runnable script: prose as comments, shell cells as comments."""
+    header = example.header
+    lines = [
+        '"""' + (header.title or "Keras example") + ".",
+        "",
+        f"Reproduction of {keras_io_url(example) or source_label}",
+        f"Scaffolded by keras-sprint from {source_label} (sha256 {example.sha256[:12]}).",
+        "Original authors: " + (", ".join(a.name for a in header.authors) or "unknown") + ".",
+        '"""',
+        "",
+    ]
+    for cell in example.cells:
+        if cell.kind == "code":
+            lines.append(cell.text.rstrip("\n"))
+        elif cell.kind == "shell":
+            lines.append("# Shell commands from the example (requirements are in the manifest):")
+            lines.extend(f"# $ {line.lstrip('!').strip()}" for line in cell.text.splitlines()
+                         if line.strip())
+        else:
+            tag = "(hidden in the rendered page) " if cell.kind == "invisible" else ""
+            lines.extend(_as_comment(tag + cell.text))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _as_comment(text: str) -> list[str]:
+    out = []
+    for line in text.strip("\n").splitlines():
+        wrapped = textwrap.wrap(line, 96) if len(line) > 98 else [line]
+        out.extend(f"# {part}".rstrip() for part in (wrapped or [""]))
+    return out
+
+
+def render_contributor_readme(manifest: Manifest, example: Example) -> str:
+    """The short ``README.md`` telling the contributor what to check next."""
+    m = manifest
+    metrics = "\n".join(
+        f"- `{x.split} {x.name}` = {x.value:g} ({x.qualifier}, from the {x.origin}; "
+        f"tolerance {x.tolerance:g} {x.tolerance_kind}): \"{x.sentence.strip()}\""
+        for x in m.metrics
+    ) or "- none found: add the figures the example reports to `[[metrics]]` by hand"
+    data = "\n".join(f"- {d.kind}: {d.url or d.name}" for d in m.data) or "- none found"
+    findings = "\n".join(f"- line {f.line}: {f.message}" for f in example.findings) or "- none"
+    return f"""# Reproduction: {m.example.title}
+
+Scaffolded by `sprint new` from `{m.source.path}`. Example page: {m.source.url or "unknown"}
+
+## Check next
+1. Read `train.py` against the example: model, data split, preprocessing, optimizer, batch size
+   and epochs must be faithful. Make it backend-agnostic Keras 3 (no `tf.data`, no `tf.*` ops).
+2. Review the reported metrics in `reproduction.toml` (`[[metrics]]`): keep the ones the example
+   really claims, set each tolerance from the spread you measure over seeds, and say why in
+   `reason`.
+3. Stage the data in the local mirror (`sprint data add URL FILE`), then
+   `sprint run {m.slug} --smoke` and `sprint run {m.slug} --seeds 3`.
+4. `sprint check {m.slug}`, `sprint card {m.slug}`, `sprint space {m.slug}`.
+
+## What was inferred
+Backend: {m.run.backend} ({m.run.backend_note or "no reason recorded"}). Task: {m.task.kind}.
+
+Reported metrics:
+{metrics}
+
+Data sources:
+{data}
+
+Compatibility findings (`sprint new --fix` applies the mechanical ones):
+{findings}
+"""
+
+
+# -- writing -------------------------------------------------------------------------------------
+def scaffold(
+    example: Example,
+    root: Path,
+    *,
+    slug: str | None = None,
+    force: bool = False,
+    fix: bool = False,
+    source_label: str | None = None,
+) -> ScaffoldResult:
+    """Write ``<root>/reproductions/<slug>/`` for ``example``.
+
+    Everything is rendered in memory first, so bad input writes nothing. A new folder appears
+    in one rename; an existing one is only touched with ``force``, and files the contributor
+    edited since the last scaffold are copied to ``.backup/<timestamp>/`` first.
+    """
+    slug = validate_slug(slug or slug_for(example))
+    folder = Path(root) / "reproductions" / slug
+    label = source_label or str(example.path or example.name or "<string>")
+    if fix:
+        from toolkit.compat import apply_fixes
+
+        fixed_text, _ = apply_fixes(example.text)
+        example = _with_text(example, fixed_text)
+    manifest = build_manifest(example, slug)
+    files = {
+        MANIFEST_NAME: manifest.to_toml(),
+        "train.py": render_train_script(example, label),
+        "README.md": render_contributor_readme(manifest, example),
+    }
+    unresolved = _unresolved(manifest)
+    if folder.exists():
+        if not force:
+            raise UsageError(
+                f"The reproduction folder {folder} already exists",
+                where=str(folder),
+                fix="pick another name with --slug, or pass --force to regenerate it "
+                "(files you edited are backed up to .backup/ first)",
+            )
+        backed_up, backup_dir = _backup_edited(folder, files)
+        for name, text in files.items():
+            atomic_write_text(folder / name, text)
+        _write_record(folder, files)
+        return ScaffoldResult(folder, manifest, sorted(files), backed_up, backup_dir, unresolved)
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{slug}.", dir=folder.parent))
+    try:
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+        _write_record(staging, files)
+        os.rename(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return ScaffoldResult(folder, manifest, sorted(files), unresolved=unresolved)
+
+
+def _with_text(example: Example, text: str) -> Example:
+    """A copy of ``example`` whose code cells come from the fixed ``text``."""
+    from toolkit.example import parse_example_text
+
+    fixed = parse_example_text(text, path=str(example.path or "<string>"))
+    for attr in ("path", "source_kind", "sha256", "commit", "category", "name"):
+        setattr(fixed, attr, getattr(example, attr))
+    fixed.metrics = example.metrics
+    return fixed
+
+
+def _write_record(folder: Path, files: dict[str, str]) -> None:
+    record = {
+        "generated": {name: sha256_bytes(text.encode("utf-8")) for name, text in files.items()},
+        "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    atomic_write_text(folder / SCAFFOLD_RECORD, json.dumps(record, indent=2) + "\n")
+
+
+def _backup_edited(folder: Path, files: dict[str, str]) -> tuple[list[str], Path | None]:
+    """Copy files that differ from what the last scaffold wrote (or that it never wrote)."""
+    try:
+        record = json.loads((folder / SCAFFOLD_RECORD).read_text(encoding="utf-8"))
+        generated = record.get("generated", {})
+    except (OSError, ValueError):
+        generated = {}
+    edited = []
+    for name in files:
+        path = folder / name
+        if path.is_file() and sha256_bytes(path.read_bytes()) != generated.get(name):
+            edited.append(name)
+    if not edited:
+        return [], None
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    backup = folder / BACKUP_DIR / stamp
+    backup.mkdir(parents=True, exist_ok=True)
+    for name in edited:
+        shutil.copy2(folder / name, backup / name)
+    return edited, backup
+
+
+def _unresolved(manifest: Manifest) -> list[str]:
+    """What the scaffold could not infer, as advice for the contributor."""
+    gaps = []
+    if not manifest.metrics:
+        gaps.append("no reported metric found: add [[metrics]] by hand from the example's page")
+    if not manifest.data:
+        gaps.append("no data source found: say in [[data]] where the data comes from")
+    if manifest.task.kind == "unknown":
+        gaps.append("task kind unknown: set [task] kind (e.g. image-classification)")
+    if manifest.run.epochs is None:
+        gaps.append("epoch count not found: set [run] epochs")
+    if not manifest.source.url:
+        gaps.append("keras.io page unknown: set [source] url")
+    return gaps

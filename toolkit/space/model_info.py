@@ -1,0 +1,91 @@
+"""The model a Space serves: where it comes from and what its inputs and outputs look like."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from toolkit.errors import UsageError
+from toolkit.runs import RunRecord
+
+MODEL_FILE = "model.keras"
+REPO_ID_RE = re.compile(r"^(hf://)?[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """One model input or output; ``shape`` has no batch axis, ``None`` for free sizes."""
+
+    name: str
+    shape: tuple[int | None, ...]
+    dtype: str
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "shape": list(self.shape), "dtype": self.dtype}
+
+
+@dataclass(frozen=True)
+class ModelSignature:
+    inputs: tuple[TensorSpec, ...]
+    outputs: tuple[TensorSpec, ...]
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """A local ``.keras`` file or a Hub repository, and the run that produced it (if known)."""
+
+    path: Path | None = None
+    repo_id: str = ""
+    origin: str = ""
+
+    @property
+    def app_value(self) -> str:
+        """What the generated app expects in ``SPRINT_MODEL_PATH``."""
+        return str(self.path) if self.path else f"hf://{self.repo_id}"
+
+
+def resolve_model(model_arg: str | None, run: RunRecord | None) -> ModelSource | None:
+    """The model given by ``--model`` (a path or a repo id), else the run's ``model.keras``."""
+    if model_arg:
+        path = Path(model_arg).expanduser()
+        if path.is_file():
+            return ModelSource(path=path.resolve(), origin="--model")
+        if path.suffix == ".keras" or path.exists() or not REPO_ID_RE.match(model_arg):
+            raise UsageError(
+                f"--model {model_arg!r} is neither a .keras file nor a Hub repo id",
+                where="the --model option",
+                fix="pass the path of a saved model (e.g. runs/<id>/model.keras) or a repo id "
+                "such as keras-io/mnist-convnet",
+            )
+        return ModelSource(repo_id=model_arg.removeprefix("hf://"), origin="--model")
+    if run is not None and (run.path / MODEL_FILE).is_file():
+        return ModelSource(path=(run.path / MODEL_FILE).resolve(), origin=f"run {run.run_id}")
+    return None
+
+
+def inspect_model(path: Path) -> ModelSignature:
+    """Load the model as the Space will (``compile=False``) and read its signature."""
+    import keras
+
+    try:
+        model = keras.saving.load_model(path, compile=False)
+    except Exception as exc:  # any load failure is the contributor's to fix
+        raise UsageError(
+            f"The model {path} cannot be loaded the way the Space loads it ({exc})",
+            where=str(path),
+            fix="save it with model.save('model.keras') from Keras 3 and register custom "
+            "layers with @keras.saving.register_keras_serializable",
+        ) from exc
+    return ModelSignature(_specs(model, "inputs"), _specs(model, "outputs"))
+
+
+def _specs(model, attribute: str) -> tuple[TensorSpec, ...]:
+    try:
+        tensors = getattr(model, attribute) or []
+    except (AttributeError, ValueError):  # subclassed models may not know their signature
+        return ()
+    return tuple(
+        TensorSpec(t.name, tuple(t.shape[1:]), str(getattr(t.dtype, "name", t.dtype)))
+        for t in tensors
+    )
