@@ -58,7 +58,11 @@ def local_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Local
     monkeypatch.setenv("HF_HOME", str(home))
     monkeypatch.delenv("HUGGING_FACE_HUB_TOKEN", raising=False)
     monkeypatch.delenv("HF_OIDC_RESOURCE", raising=False)
-    # huggingface_hub reads these at import time: point them at this test's folders.
+    # huggingface_hub reads these at import time, before a test can set the environment:
+    # give them the values a `sprint push` process started with this environment would see.
+    monkeypatch.setattr(constants, "ENDPOINT", hub.url)
+    monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE",
+                        hub.url + "/{repo_id}/resolve/{revision}/{filename}")
     monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(home / "token"))
     monkeypatch.setattr(constants, "AGENT_HARNESSES_PATH", str(home / "agents.json"))
     # With hf_xet installed, uploads go through Xet unless disabled; this hub speaks LFS.

@@ -5,22 +5,22 @@
 (regular files inline, large files through the Git LFS "basic" transfer), listed and
 downloaded (``snapshot_download``, which Keras' ``load_model("hf://...")`` uses):
 
-====================================================  ==============  =====================
-request                                               endpoint name   called by
-====================================================  ==============  =====================
-GET  /api/whoami-v2                                   whoami          HfApi.whoami
-GET  /api/agent-harnesses                             agent-harnesses user-agent headers
-POST /api/repos/create                                create          HfApi.create_repo
-GET  /api/models/{repo}[/revision/{rev}]              repo-info       repo_info, snapshot
-POST /api/validate-yaml                               validate-yaml   create_commit (README)
-POST /api/models/{repo}/preupload/{rev}               preupload       create_commit
-POST /{repo}.git/info/lfs/objects/batch               lfs-batch       create_commit (LFS)
-PUT  /_lfs/{oid}                                      lfs-upload      create_commit (LFS)
-POST /_lfs/{oid}/verify                               lfs-verify      create_commit (LFS)
-POST /api/models/{repo}/commit/{rev}  (NDJSON)        commit          create_commit
-GET  /api/models/{repo}/tree/{rev}[/{path}]           tree            snapshot_download
-HEAD|GET /{repo}/resolve/{rev}/{path}                 resolve         hf_hub_download
-====================================================  ==============  =====================
+====================================================  ===============  =====================
+request                                               endpoint name    called by
+====================================================  ===============  =====================
+GET  /api/whoami-v2                                   whoami           HfApi.whoami
+GET  /api/agent-harnesses                             agent-harnesses  user-agent headers
+POST /api/repos/create                                create           HfApi.create_repo
+GET  /api/models/{repo}[/revision/{rev}]              repo-info        repo_info, snapshot
+POST /api/validate-yaml                               validate-yaml    create_commit (README)
+POST /api/models/{repo}/preupload/{rev}               preupload        create_commit
+POST /{repo}.git/info/lfs/objects/batch               lfs-batch        create_commit (LFS)
+PUT  /_lfs/{oid}                                      lfs-upload       create_commit (LFS)
+POST /_lfs/{oid}/verify                               lfs-verify       create_commit (LFS)
+POST /api/models/{repo}/commit/{rev}  (NDJSON)        commit           create_commit
+GET  /api/models/{repo}/tree/{rev}[/{path}]           tree             snapshot_download
+HEAD|GET /{repo}/resolve/{rev}/{path}                 resolve          hf_hub_download
+====================================================  ===============  =====================
 
 Anything else is answered 501 and recorded in :attr:`LocalHub.unknown` (and printed to
 stderr), so a gap between this server and the client shows up loudly instead of hiding.
@@ -140,20 +140,23 @@ class LocalHub:
         self.bodies: list[bytes] = []  # every request body, to look for leaked secrets
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
+        self._url = ""
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------
     @property
     def url(self) -> str:
-        assert self._server is not None, "start() the hub first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        assert self._url, "start() the hub first"
+        return self._url
 
     def start(self) -> LocalHub:
         handler = type("Handler", (_Handler,), {"hub": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        host, port = self._server.server_address[:2]
+        self._url = f"http://{host}:{port}"
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -224,9 +227,10 @@ def _is_lfs(path: str, data: bytes) -> bool:
 
 
 class _HubError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None,
+                 **extra: Any):
         super().__init__(message)
-        self.status, self.message, self.headers = status, message, headers or {}
+        self.status, self.message, self.headers, self.extra = status, message, headers or {}, extra
 
 
 def _repo_not_found(repo_id: str) -> _HubError:
@@ -236,6 +240,7 @@ def _repo_not_found(repo_id: str) -> _HubError:
 class _Handler(BaseHTTPRequestHandler):
     hub: LocalHub
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body leave at once: no 40 ms stalls
 
     ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("GET", re.compile(r"/api/whoami-v2"), "whoami"),
@@ -299,7 +304,7 @@ class _Handler(BaseHTTPRequestHandler):
                 status, payload, headers = getattr(self, "_" + name.replace("-", "_"))(
                     body=body, **params)
         except _HubError as exc:
-            self._send(exc.status, {"error": exc.message}, name, exc.headers)
+            self._send(exc.status, {"error": exc.message, **exc.extra}, name, exc.headers)
             return
         if fault and fault.status:  # "after": the change is made, the answer is lost
             self._send_fault(fault, name)
@@ -398,9 +403,10 @@ class _Handler(BaseHTTPRequestHandler):
         if payload.get("type", "model") != "model":
             raise _HubError(400, "the local hub only hosts model repositories")
         self._writable(user, namespace, "create a model")
-        if repo_id in self.hub.repos:
+        if repo_id in self.hub.repos:  # the Hub names the existing repo in its 409
             raise _HubError(409, "You already created this model repo",
-                            {"X-Error-Message": "You already created this model repo"})
+                            {"X-Error-Message": "You already created this model repo"},
+                            url=f"{self.hub.url}/{repo_id}")
         repo = Repo(repo_id, payload.get("visibility") == "private" or bool(payload.get("private")))
         self.hub.repos[repo_id] = repo
         self.hub._new_commit(repo, "main", "initial commit", {

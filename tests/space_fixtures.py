@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.manifest import Author, ExampleInfo, HubInfo, Manifest, Metric, TaskInfo
+from toolkit.manifest import (
+    Author,
+    ExampleInfo,
+    HubInfo,
+    Manifest,
+    Metric,
+    RunConfig,
+    TaskInfo,
+)
 from toolkit.space import plan_space, write_space
 from toolkit.space.serve import free_port, start_app, stop_app, wait_for_app
 
@@ -117,12 +125,13 @@ class Case:
     build: Callable[[], Any]
     task: TaskInfo
     vocabulary: list[str] = field(default_factory=list)
+    backend: str = "jax"  # what the Space pins (JAX apps start faster and lighter than TF)
 
 
 CASES: dict[str, Case] = {case.slug: case for case in (
     Case("digits", image_classifier, TaskInfo(
         kind="image_classification", input_shape=[28, 28, 1], class_names=DIGITS,
-        input_scale=1 / 255)),
+        input_scale=1 / 255), backend="tensorflow"),
     Case("reviews", text_classifier, TaskInfo(
         kind="text_classification", input_shape=[TEXT_LENGTH],
         class_names=["negative", "neutral", "positive"], vocabulary="vocab.txt"), VOCABULARY),
@@ -155,7 +164,7 @@ def write_manifest(root: Path, case: Case, **example: Any) -> Path:
     manifest = Manifest(
         slug=case.slug, example=info, task=case.task,
         metrics=[Metric(name="accuracy", split="test", value=0.9, tolerance=0.05)],
-        hub=HubInfo(repo_id=f"sprint-tests/{case.slug}"),
+        hub=HubInfo(repo_id=f"sprint-tests/{case.slug}"), run=RunConfig(backend=case.backend),
     )
     manifest.save(folder)
     if case.vocabulary:
@@ -208,7 +217,7 @@ class RunningApp:
     def client(self):
         from gradio_client import Client
 
-        return Client(self.url, verbose=False)
+        return Client(self.url, verbose=False, analytics_enabled=False)
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")

@@ -52,6 +52,7 @@ def test_dry_run_lists_every_file_with_its_size_and_sends_nothing(
     assert set(sizes) == MODEL_FILES | {
         "README.md", "curves.png", "metrics.json", "env.json",
         "logs/train/events.out.tfevents.1.fixture.v2",
+        f"runs/{RUN_ID}/curves.png",
         *(f"runs/20250101-1200-jax-s{i}/{name}" for i in range(3)
           for name in ("metrics.json", "env.json"))}
     assert sizes["metrics.json"] == (run / "metrics.json").stat().st_size
@@ -80,7 +81,7 @@ def test_push_uploads_everything_in_one_commit_and_records_it(repro, local_hub, 
     files = repo.files("main")
     run = repro / "runs" / RUN_ID
     assert local_hub.calls("commit") == 1
-    assert MODEL_FILES <= set(files)
+    assert set(files) >= MODEL_FILES
     assert files["metrics.json"] == (run / "metrics.json").read_bytes()
     assert files["env.json"] == (run / "env.json").read_bytes()
     assert files["curves.png"] == (run / "curves.png").read_bytes()
@@ -138,7 +139,7 @@ def test_create_pr_leaves_main_alone_and_records_the_pull_request(repro, local_h
     assert push("--create-pr") == 0
     repo = local_hub.repos[REPO_ID]
     assert repo.refs["main"] == main_before
-    assert MODEL_FILES <= set(repo.files("refs/pr/1"))
+    assert set(repo.files("refs/pr/1")) >= MODEL_FILES
     hub = hub_section(repro)
     assert hub["pushed_pr_url"] == f"{local_hub.url}/{REPO_ID}/discussions/1"
     assert hub["pushed_commit"] == repo.refs["refs/pr/1"]
@@ -172,3 +173,12 @@ def test_manifest_comments_survive_recording_the_push(repro, local_hub):
     text = path.read_text()
     assert text.startswith("# kept: a contributor's note\n")
     assert tomllib.loads(text)["hub"]["pushed_commit"]
+
+
+def test_the_card_image_is_uploaded_where_the_card_links_it(repro, local_hub):
+    import re
+
+    assert push() == 0
+    files = local_hub.repos[REPO_ID].files("main")
+    (link,) = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", files["README.md"].decode())
+    assert files[link] == (repro / link).read_bytes()

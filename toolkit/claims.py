@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 SPLITS = ("test", "validation", "train")
+_I = re.IGNORECASE | re.ASCII  # ASCII case folding: metric words are ASCII, and it is faster
 
 
 @dataclass
@@ -64,7 +65,7 @@ _METRIC_WORDS: list[tuple[str, str]] = [
     ("perplexity", r"\bperplexity\b"),
     ("psnr", r"\bPSNR\b"),
     ("ssim", r"\bSSIM\b"),
-    ("r2", r"\bR(?:2|\^2|²)(?:[- ]score)?\b|coefficient of determination"),
+    ("r2", r"\bR(?:2\b|\^2|²)(?:[- ]score\b)?|coefficient of determination"),
     ("wer", r"\bword error rate\b|\bWER\b"),
     ("cer", r"\bcharacter error rate\b|\bCER\b"),
     ("error rate", r"\berror rate\b"),
@@ -72,7 +73,7 @@ _METRIC_WORDS: list[tuple[str, str]] = [
 _KEY_PREFIX = r"\b(?P<prefix>val|train|test|training|validation)_(?P<key>[a-z][a-z0-9_]*)\b"
 _METRIC_RE = re.compile(
     "|".join([_KEY_PREFIX] + [f"(?P<m{i}>{p})" for i, (_, p) in enumerate(_METRIC_WORDS)]),
-    re.IGNORECASE,
+    _I,
 )
 # Metrics whose values live in [0, 1] (or [0, 100] as percentages).
 BOUNDED = {"accuracy", "top-k accuracy", "auc", "pr auc", "precision", "recall", "f1", "iou",
@@ -89,68 +90,76 @@ _SPLIT_PHRASE = rf"(?:{_SPLIT})(?:[- ]?(?:set|data(?:set)?|split|images|samples)
 
 _NUM = r"(?P<num>(?<![\w.\-/])(?:\d+(?:\.\d+)?|\.\d+))(?:\s*[-–]\s*(?P<num2>\d+(?:\.\d+)?))?"
 _PCT = r"(?:\s*(?P<pct>%|percent\b|per cent\b))?"
-_QUAL = (r"(?P<qual>~|≈|>=|<=|>|<|\babout|\baround|\bapproximately|\bapprox\.?|\broughly|\bnearly|"
+_QUAL_WORDS = (r"(?:~|≈|>=|<=|>|<|\babout|\baround|\bapproximately|\bapprox\.?|\broughly|\bnearly|"
          r"\balmost|\bclose to|\bat least|\bat most|\bover|\babove|\bmore than|\bgreater than|"
          r"\bin excess of|\bexceeding|\bless than|\bunder|\bbelow|\blower than|\bup to|"
-         r"\bbetter than|\bupwards of|\bjust over|\bjust under|\bwell over|\bwell above)\s*")
+         r"\bbetter than|\bupwards of|\bjust over|\bjust under|\bwell over|\bwell above)")
+_QUAL = rf"(?P<qual>{_QUAL_WORDS})\s*"
 _CONNECT = (r"(?:\s*(?:[:=≈]|\((?:[^()\d]{0,40})\)|\b(?:of|is|was|are|were|will|would|should|"
             r"can|could|be|been|being|reaches|reached|reach|reaching|hits|hit|gets|get|got|"
             r"getting|goes|went|up|to|score|scores|value|values|achieved|achieves|achieve|"
             r"attains|attained|stays|remains|ends|ended|settles|plateaus|converges|stabilizes|"
-            r"a|an|the|final|somewhere|roughly|just|well|already|still|then|now|only|"
-            r"typically|usually|around|about|approximately|nearly|almost|close|near)\b|"
+            r"a|an|at|the|final|somewhere|roughly|just|well|already|still|then|now|only|"
+            r"typically|usually|around|about|approximately|nearly|almost|close|near|"
+            r"pass|passes|passed|exceeds?|exceeded|surpass(?:es|ed)?|crosse?s?|crossed|"
+            r"beats?|tops)\b|"
             r"\b(?:drops?|dropped|falls?|fell|decreases?|decreased|increases?|increased|rises|"
-            r"rose|climbs?|climbed|improves?|improved|goes|went)(?:\s+(?:down|up))?\s+(?=to\b|below\b|under\b|"
-            r"above\b|over\b|beyond\b))){0,6}")
+            r"rose|climbs?|climbed|improves?|improved|goes|went)(?:\s+(?:down|up))?\s+"
+            r"(?=to\b|below\b|under\b|above\b|over\b|beyond\b))){0,6}")
 
 # metric then number: "validation accuracy of ~0.86"
 _AFTER = re.compile(
     rf"(?:(?P<split>{_SPLIT_PHRASE})\s+)?(?P<metric>{_METRIC_RE.pattern})"
     rf"(?:\s+on\s+(?:the\s+)?(?P<split2>{_SPLIT_PHRASE.replace('?P<s_', '?P<t_')}))?"
     rf"(?P<connect>{_CONNECT})\s*(?:{_QUAL})?{_NUM}{_PCT}",
-    re.IGNORECASE,
+    _I,
 )
 # number then metric: "~97% validation accuracy"
 _BEFORE = re.compile(
     rf"(?:{_QUAL})?{_NUM}{_PCT}(?P<plus>\+|\s+or (?:more|higher|better|above|less|lower|below))?"
     rf"\s+(?:(?P<split>{_SPLIT_PHRASE})\s+)?(?P<metric>{_METRIC_RE.pattern})",
-    re.IGNORECASE,
+    _I,
 )
-_SPLIT_ANYWHERE = re.compile(rf"\b(?:{_SPLIT})\b", re.IGNORECASE)
+# Anchors: matching starts only where a metric word (or a split before it) or a number is.
+_SPLIT_BEFORE = re.compile(rf"(?:{_SPLIT_PHRASE.replace('?P<s_', '?P<u_')})\s+$", _I)
+_QUAL_BEFORE = re.compile(rf"{_QUAL_WORDS}\s*$", _I)
+_NUMBER_START = re.compile(r"(?<![\w.\-/])(?:\d|\.\d)")
+_SPLIT_ANYWHERE = re.compile(rf"\b(?:{_SPLIT})\b", _I)
 # Split words that name a split even alone in a sentence ("we train" is a verb, "validation" not).
 _SPLIT_NOUN = re.compile(
-    rf"\b(?:(?:{_SPLIT})[- ]?(?:set|data(?:set)?|split|images|samples)|(?P<v_validation>validation)|(?P<h_test>held[- ]out))\b",
-    re.IGNORECASE,
+    rf"\b(?:(?:{_SPLIT})[- ]?(?:set|data(?:set)?|split|images|samples)"
+    r"|(?P<v_validation>validation)|(?P<h_test>held[- ]out))\b",
+    _I,
 )
 _TRAILING_SPLIT = re.compile(
     rf"^\s*(?:on|for|over)\s+(?:the\s+)?(?:(?:{_SPLIT})(?:[- ]?(?:set|data(?:set)?|split))?)\b",
-    re.IGNORECASE,
+    _I,
 )
 _UNIT_AFTER = re.compile(
     r"^\s*(?:epochs?|steps?|samples?|examples?|images?|classes|pixels?|px|layers?|units?|"
     r"parameters?|params|seconds?|minutes?|hours?|ms|s\b|GB|MB|KB|k\b|M\b|x\b|times|fold|"
     r"of (?:the|our|all|each|every|data|training|validation|test)\b|dropout|batch)",
-    re.IGNORECASE,
+    _I,
 )
 _CHANGE_AFTER = re.compile(
     r"^\s*(?:improvement|improvements|gain|gains|boost|increase|decrease|drop|jump|better|worse|"
     r"higher|lower|difference|gap|margin|lift|reduction|penalty|degradation|loss of)\b",
-    re.IGNORECASE,
+    _I,
 )
 _CHANGE_BEFORE = re.compile(r"\b(?:by|from|a gain of|an increase of|a drop of|\+|-)\s*$",
-                            re.IGNORECASE)
+                            _I)
 _NOT_OURS = re.compile(
     r"\brandom(?:ly)?\s+(?:guess|chance|classifier|baseline|prediction)|\bchance\b|"
     r"\bstate[- ]of[- ]the[- ]art\b|\bSOTA\b|\b(?:the|original|their) paper\b|"
     r"\bpaper (?:reports?|achieves?|gets?|obtains?|claims?)\b|\breported (?:in|by)\b|"
     r"\b(?:authors|they) (?:report|achieve|obtain|get)\b",
-    re.IGNORECASE,
+    _I,
 )
 _EPOCHS = re.compile(
     r"(?:\b(?:after|in|within|for|over|across|of|with)\s+(?:(?:only|just|about|around|roughly|"
     r"~|training for|approximately)\s+)?(?P<a>\d+|[a-z]+)\s+(?:training\s+)?epochs?\b)|"
     r"(?:\b(?P<b>\d+)[- ]epochs?\b)|(?:\bepoch\s+(?P<c>\d+)\b)",
-    re.IGNORECASE,
+    _I,
 )
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -161,6 +170,8 @@ _APPROX = {"~", "≈", "about", "around", "approximately", "approx", "approx.", 
            "nearly", "almost", "close to", "up to"}
 _AT_LEAST = {"at least", "over", "above", "more than", "greater than", "in excess of",
              "exceeding", ">", ">=", "upwards of", "just over", "well over", "well above"}
+_PASSES = {"pass", "passes", "passed", "exceed", "exceeds", "exceeded", "surpass", "surpasses",
+           "surpassed", "cross", "crosses", "crossed", "beat", "beats", "tops"}
 _AT_MOST = {"at most", "less than", "under", "below", "lower than", "<", "<=", "just under"}
 
 
@@ -228,9 +239,27 @@ def _split_of(match: re.Match[str]) -> str | None:
 
 
 # -- claims from text ----------------------------------------------------------------------------
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[*`_~\"'])|\n[ \t]*\n|\n(?=[ \t]*(?:[-*+>#]|\d+\.)\s)")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])\s+(?=[A-Z(\[*`_~\"'])|\n[ \t]*\n|\n(?=[ \t]*(?:[-*+>#]|\d+\.)\s)")
 _FENCE = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?^[ \t]*\1[ \t]*$", re.MULTILINE | re.DOTALL)
-_IMAGE_OR_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_DIGIT = re.compile(r"\d")
+_WORD = re.compile(r"[A-Za-z][\w^²-]*")
+# The first word of every metric phrase in _METRIC_WORDS and _KEY_PREFIX.
+_FIRST_WORDS = {
+    "val", "train", "test", "training", "validation", "classification", "categorical", "binary",
+    "sparse", "pixel", "accuracy", "acc", "generator", "discriminator", "reconstruction", "kl",
+    "contrastive", "cross", "crossentropy", "loss", "root", "rmse", "mean", "mse", "mape", "mae",
+    "pr", "area", "roc", "auc", "auroc", "precision", "recall", "f", "miou", "iou",
+    "intersection", "dice", "bleu", "perplexity", "psnr", "ssim", "r", "coefficient",
+    "word", "wer", "character", "cer", "error",
+}
+# Substrings every metric word contains (a cheap test before the big patterns).
+_METRIC_STEMS = ("acc", "loss", "error", "mae", "mse", "mape", "auc", "area under", "precision",
+                 "recall", "f1", "f-", "iou", "intersection", "dice", "bleu", "rouge",
+                 "perplexity", "psnr", "ssim", "r2", "r^2", "r²", "determination", "wer", "cer",
+                 "top", "_")
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _INLINE_NOISE = re.compile(r"[`*]|<[^>\n]{1,80}>|https?://\S+")
 
 
@@ -258,25 +287,39 @@ def _lead(sentence: str) -> int:
 
 
 def _clean(sentence: str) -> str:
-    sentence = _IMAGE_OR_LINK.sub(lambda m: m.group(1), sentence)
+    sentence = _LINK.sub(lambda m: m.group(1), _IMAGE.sub(" ", sentence))
     sentence = _INLINE_NOISE.sub(" ", sentence)
     return re.sub(r"\s+", " ", sentence).strip()
 
 
 def _sentence_claims(sentence: str, origin: str, line: int | None) -> list[ReportedMetric]:
+    if not _DIGIT.search(sentence):
+        return []
+    lower = sentence.lower()
+    if not any(stem in lower for stem in _METRIC_STEMS):
+        return []
     clean = _clean(sentence)
-    if not clean or not any(ch.isdigit() for ch in clean) or _NOT_OURS.search(clean):
+    metric_words = _metric_words(clean)
+    if not metric_words or _NOT_OURS.search(clean):
         return []
     found: list[tuple[int, ReportedMetric]] = []
     used_numbers: set[int] = set()
     taken_metrics: set[int] = set()  # metric words already bound to the number after them
-    for match in _AFTER.finditer(clean):
+    after_starts = []
+    for word in metric_words:
+        split = _SPLIT_BEFORE.search(clean, max(0, word.start() - 40), word.start())
+        after_starts.extend([split.start(), word.start()] if split else [word.start()])
+    before_starts = []
+    for number in _NUMBER_START.finditer(clean):
+        qual = _QUAL_BEFORE.search(clean, max(0, number.start() - 20), number.start())
+        before_starts.extend([qual.start(), number.start()] if qual else [number.start()])
+    for match in _anchored(_AFTER, clean, after_starts):
         claim = _claim(match, clean, origin, line, metric_first=True)
         if claim:
             used_numbers.add(match.start("num"))
             taken_metrics.update((match.start(), match.start("metric")))
             found.append((match.start("num"), claim))
-    for match in _BEFORE.finditer(clean):
+    for match in _anchored(_BEFORE, clean, before_starts):
         words = match.start("split") if match.group("split") else match.start("metric")
         if match.start("num") in used_numbers or words in taken_metrics:
             continue  # e.g. "test acc 99% val acc 98%": "val acc" belongs to 98%
@@ -286,6 +329,34 @@ def _sentence_claims(sentence: str, origin: str, line: int | None) -> list[Repor
             found.append((match.start("num"), claim))
     found.sort(key=lambda item: item[0])
     return [claim for _, claim in found]
+
+
+def _metric_words(text: str) -> list[re.Match[str]]:
+    """Metric-word matches, tried only at words that can start one (``re`` scans slowly)."""
+    found: list[re.Match[str]] = []
+    end = 0
+    for word in _WORD.finditer(text):
+        if word.start() < end:
+            continue
+        first = re.split(r"[-_^²]", word.group().lower(), maxsplit=1)[0]
+        if first in _FIRST_WORDS or first.startswith(("top", "rouge", "f1", "r2")):
+            match = _METRIC_RE.match(text, word.start())
+            if match:
+                found.append(match)
+                end = match.end()
+    return found
+
+
+def _anchored(pattern: re.Pattern[str], text: str, starts: list[int]):
+    """Like ``pattern.finditer(text)`` but only trying the given start positions (fast)."""
+    end = 0
+    for start in sorted(set(starts)):
+        if start < end:
+            continue
+        match = pattern.match(text, start)
+        if match:
+            end = match.end()
+            yield match
 
 
 def _claim(match: re.Match[str], clean: str, origin: str, line: int | None,
@@ -342,15 +413,15 @@ def _value(match: re.Match[str], name: str) -> float | None:
     percent = bool(match.group("pct"))
     if name in BOUNDED:
         if not percent and number > 1:
-            if number > 100 or "." not in match.group("num") and number < 10:
+            if number < 10 or number > 100:
                 return None
             percent = True
         value = number / 100 if percent else number
         return value if 0 <= value <= 1 else None
-    if not percent and "." not in match.group("num") and not match.group("num2"):
-        # integers are rarely metric values except for unbounded scores (PSNR 30, BLEU 25)
-        if name not in ("psnr", "bleu", "perplexity", "mae", "mse", "rmse", "mape"):
-            return None
+    # integers are rarely metric values, except for unbounded scores (PSNR 30, BLEU 25)
+    integer = not percent and "." not in match.group("num") and not match.group("num2")
+    if integer and name not in ("psnr", "bleu", "perplexity", "mae", "mse", "rmse", "mape"):
+        return None
     if percent and name != "mape":  # Keras reports MAPE in percent
         number /= 100
     return number
@@ -366,6 +437,8 @@ def _qualifier(match: re.Match[str], name: str, metric_first: bool) -> str:
         for word in re.findall(r"[a-z]+|[~≈]", connect):
             if word in _APPROX and not words:
                 words = word
+            elif word in _PASSES and not words:
+                words = "at least"
     elif match.group("plus"):
         plus = match.group("plus").lower()
         higher = "+" in plus or any(w in plus for w in ("more", "higher", "better", "above"))
@@ -398,12 +471,13 @@ def _epochs(sentence: str) -> int | None:
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|\[[0-9;]{1,8}m")
 _EPOCH_HEADER = re.compile(r"^\s*Epoch\s+(\d+)\s*/\s*(\d+)\s*$")
 _PROGRESS = re.compile(r"^\s*(\d+)/(\d+)\b(?:\s|$)")
-_PAIR = re.compile(r"(?:^|\s)-\s+([A-Za-z_][\w]*)\s*:\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
+_PAIR = re.compile(
+    r"(?:^|\s)-\s+([A-Za-z_][\w]*)\s*:\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
 _PRINTED = re.compile(
     r"(?P<label>[A-Za-z][A-Za-z0-9_ ()\-]{0,50}?)\s*[:=]\s*"
     r"(?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?P<pct>\s*%)?(?![\w.])"
 )
-_PYTHON_FENCE = re.compile(r"^\s*```\s*(?:python|py|shell|bash|sh)\b", re.IGNORECASE)
+_PYTHON_FENCE = re.compile(r"^\s*```\s*(?:python|py|shell|bash|sh)\b", _I)
 
 
 def figures_from_rendered_md(md_text: str) -> list[ReportedMetric]:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from toolkit.tutobook import Block, code_view, split_blocks
+from toolkit.tutobook import Block, all_nodes, code_view
 
 
 @dataclass
@@ -47,7 +48,7 @@ class _Rule:
 
 def _rule(code: str, pattern: str, message: str, replacement: Replacement,
           fixable: bool = True) -> _Rule:
-    return _Rule(code, re.compile(pattern), message, replacement, fixable)
+    return _Rule(code, re.compile(pattern, re.MULTILINE), message, replacement, fixable)
 
 
 _NP_BUILTINS = {"bool": "bool", "int": "int", "float": "float", "object": "object",
@@ -139,7 +140,8 @@ _RULES: list[_Rule] = [
           "`{match}` is the TF1 name", "tf.random.set_seed"),
     _rule("tf-compat-v1", r"\btf\.(?:compat\.v1\.)?logging\.set_verbosity\(\s*tf\.(?:compat\.v1\."
           r")?logging\.(DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s*\)",
-          "`tf.logging` is the TF1 logging API", lambda m: f'tf.get_logger().setLevel("{m.group(1)}")'),
+          "`tf.logging` is the TF1 logging API",
+          lambda m: f'tf.get_logger().setLevel("{m.group(1)}")'),
     _rule("tf-compat-v1", r"\btf\.(?:compat\.v1\.)?(?:Session|placeholder|"
           r"global_variables_initializer|disable_eager_execution|disable_v2_behavior|"
           r"get_default_graph|variable_scope)\b",
@@ -194,6 +196,24 @@ _RULES: list[_Rule] = [
 ]
 
 
+# Literal text every match of a rule contains: rules whose needles are absent are not run.
+_NEEDLES: dict[str, tuple[str, ...]] = {
+    "numpy-alias": ("np.", "numpy."), "numpy2-alias": ("np.", "numpy."),
+    "numpy2-removed": ("np.", "numpy."), "experimental-preprocessing": ("experimental",),
+    "experimental-layer": ("experimental",), "tf-python-keras": ("python.keras",),
+    "generator-method": ("_generator",), "predict-classes": (".predict_",),
+    "add-metric": ("add_metric",), "np-utils": ("np_utils", "vis_utils"),
+    "preprocessing-path": ("preprocessing",),
+    "preprocessing-removed": ("preprocessing", "ImageDataGenerator"),
+    "tf-compat-v1": ("tf.",), "legacy-layer-module": ("keras.layers.", "keras.engine"),
+    "cudnn-layer": ("CuDNN",), "optimizer-path": ("optimizers.",),
+    "optimizer-attr": ("optimizer.lr",), "schedule-path": ("keras.experimental",),
+    "mixed-precision": ("mixed_precision",), "loss-reduction": ("Reduction",),
+    "tensorflow-addons": ("tensorflow_addons", "tfa."),
+    "removed-api": ("multi_gpu_model", "scikit_learn", "_session"),
+}
+
+
 def find_compat_issues(text: str, *, blocks: list[Block] | None = None,
                        tree: ast.Module | None = None) -> list[Finding]:
     """Uses of removed APIs in the code of ``text`` (a tutobook or a plain script), by line.
@@ -202,32 +222,43 @@ def find_compat_issues(text: str, *, blocks: list[Block] | None = None,
     avoid splitting and parsing twice.
     """
     code, masked = code_view(text, blocks)
+    whole = "\n".join(masked)
+    starts = [0]
+    for line in masked[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
     findings: list[Finding] = []
-    for index, line in enumerate(masked):
-        if not line.strip():
+    covered: dict[int, list[tuple[int, int]]] = {}  # line index -> spans already reported
+    for rule in _RULES:  # one search per rule over the whole masked code
+        if not any(needle in whole for needle in _NEEDLES[rule.code]):
             continue
-        covered: list[tuple[int, int]] = []
-        for rule in _RULES:
-            for match in rule.pattern.finditer(line):
-                span = match.span()
-                if any(a < span[1] and span[0] < b for a, b in covered):
-                    continue
-                covered.append(span)
-                findings.append(_finding(rule, match, index + 1, code[index]))
+        for match in rule.pattern.finditer(whole):
+            if "\n" in match.group():
+                continue
+            index = bisect_right(starts, match.start()) - 1
+            span = (match.start() - starts[index], match.end() - starts[index])
+            spans = covered.setdefault(index, [])
+            if any(a < span[1] and span[0] < b for a, b in spans):
+                continue
+            spans.append(span)
+            findings.append(_finding(rule, match, index + 1, code[index], span[0]))
     if tree is None:
         tree = _parse(code)
-    findings.extend(_keyword_findings(tree, code) if tree is not None else
-                    _keyword_findings_by_regex(masked, code))
+    keyword_findings = _keyword_findings(tree, code) if tree is not None else []
+    seen = {(f.line, f.column) for f in keyword_findings}
+    # The one-line `lr=` pattern also covers code the tree lacks (cells with syntax errors).
+    keyword_findings += [f for f in _lr_by_regex(masked) if (f.line, f.column) not in seen]
+    findings.extend(keyword_findings)
     findings.sort(key=lambda f: (f.line, f.column))
     return findings
 
 
-def _finding(rule: _Rule, match: re.Match[str], line: int, source_line: str) -> Finding:
-    original = source_line[match.start(): match.end()]
+def _finding(rule: _Rule, match: re.Match[str], line: int, source_line: str,
+             column: int) -> Finding:
+    original = source_line[column: column + len(match.group())]
     replacement = rule.replacement(match) if callable(rule.replacement) else rule.replacement
     message = rule.message.format(match=original.strip(), replacement=replacement.strip(),
                                   replacement_bare=replacement.strip(". "))
-    return Finding(line, rule.code, message, replacement, rule.fixable, match.start(), original)
+    return Finding(line, rule.code, message, replacement, rule.fixable, column, original)
 
 
 def _parse(code: list[str]) -> ast.Module | None:
@@ -246,7 +277,7 @@ _FIT_METHODS = {"fit", "evaluate", "predict", "fit_generator", "evaluate_generat
 def _keyword_findings(tree: ast.Module, code: list[str]) -> list[Finding]:
     """Keyword arguments Keras 3 removed: optimizer ``lr``/``decay``, fit ``workers``..."""
     findings = []
-    for node in ast.walk(tree):
+    for node in all_nodes(tree):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
@@ -301,10 +332,12 @@ def _weights_name(name: str) -> str:
 _LR_REGEX = re.compile(r"\b(?:" + "|".join(_OPTIMIZERS) + r")\s*\([^()]*?\b(lr)\s*=")
 
 
-def _keyword_findings_by_regex(masked: list[str], code: list[str]) -> list[Finding]:
+def _lr_by_regex(masked: list[str]) -> list[Finding]:
     """The ``lr=`` rule on single lines, for code that does not parse."""
     findings = []
     for index, line in enumerate(masked):
+        if "lr" not in line:
+            continue
         for match in _LR_REGEX.finditer(line):
             findings.append(Finding(
                 index + 1, "optimizer-lr", "the `lr` optimizer argument was removed in Keras 3",

@@ -12,7 +12,10 @@ import ast
 import re
 import shlex
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
+
+from toolkit.tutobook import all_nodes, ipython_command
 
 _GCS = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 # What ``keras.datasets.<name>.load_data()`` downloads (single-file datasets).
@@ -89,6 +92,12 @@ def shell_commands(text: str, first_line: int) -> list[ShellCommand]:
     pending, pending_line = "", first_line
     for offset, raw in enumerate(text.split("\n")):
         line = raw.strip()
+        ipython = ipython_command(line)
+        if ipython and not pending:
+            if ipython[0] == "shell":  # a %%bash cell's script holds several lines
+                commands.extend(ShellCommand(first_line + offset, inner.command)
+                                for inner in shell_commands(ipython[1], 0))
+            continue
         if not pending:
             pending_line = first_line + offset
             if not line or line.startswith("#") or line.startswith("!["):
@@ -97,16 +106,19 @@ def shell_commands(text: str, first_line: int) -> list[ShellCommand]:
         if line.endswith("\\"):
             pending += line[:-1] + " "
             continue
-        full = (pending + line).strip()
+        full = re.sub(r"\s+", " ", pending + line).strip()
         pending = ""
-        for part in re.split(r"\s*(?:&&|;|\|\|)\s*", full):
-            if part:
-                commands.append(ShellCommand(pending_line, part))
+        commands.extend(ShellCommand(pending_line, part) for part in _split_chain(full) if part)
     if pending.strip():
         commands.append(ShellCommand(pending_line, pending.strip()))
     return commands
 
 
+def _split_chain(command: str) -> list[str]:
+    return re.split(r"\s*(?:&&|;|\|\|)\s*", command)
+
+
+@lru_cache(maxsize=512)
 def _tokens(command: str) -> list[str]:
     try:
         return shlex.split(command, comments=True)
@@ -231,18 +243,24 @@ class _Walker:
         self._urls_seen: set[str] = set()
 
     def visit_all(self, tree: ast.Module) -> None:
-        nodes = list(ast.walk(tree))
+        nodes = all_nodes(tree)
+        later = []
         for node in nodes:  # imports and constants first: calls below resolve through them
-            if isinstance(node, ast.Import | ast.ImportFrom):
+            kind = type(node)
+            if kind is ast.Import or kind is ast.ImportFrom:
                 self._import(node)
-            elif isinstance(node, ast.Assign | ast.AnnAssign):
+            elif kind is ast.Assign or kind is ast.AnnAssign:
                 self._assign(node)
-        for node in nodes:
-            if isinstance(node, ast.Call):
+            elif kind is ast.Call or kind is ast.Attribute or kind is ast.Constant:
+                later.append(node)
+        for node in later:
+            kind = type(node)
+            if kind is ast.Call:
                 self._call(node)
-            elif isinstance(node, ast.Attribute | ast.Name) and isinstance(node.ctx, ast.Load):
-                self._usage(node)
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            elif kind is ast.Attribute:
+                if type(node.value) is ast.Name:
+                    self._usage(node)
+            elif type(node.value) is str:
                 self._loose_url(node)
         self.data.sort(key=lambda d: d.line or 0)
 
@@ -264,6 +282,8 @@ class _Walker:
             self._module_evidence(full, node.lineno)
 
     def _module_evidence(self, dotted: str, line: int) -> None:
+        if dotted.split(".")[0] in ("keras", "keras_core", "tensorflow"):
+            self.evidence.setdefault("keras", ("imports Keras", line))
         if dotted == "tensorflow.keras" or dotted.startswith(("tensorflow.keras.",
                                                                "tensorflow.python.keras")):
             self.evidence.setdefault("tf.keras", ("imports tf.keras", line))
@@ -369,9 +389,8 @@ class _Walker:
             url = self.resolve(target)
             if url and _is_url(url):
                 self._add_url("url", url, line)
-        elif name in ("os.system", "os.popen") or name.startswith("subprocess."):
-            self._system(node, args)
-        elif last == "system" and "get_ipython" in ast.dump(node.func):
+        elif name in ("os.system", "os.popen") or name.startswith("subprocess.") or (
+                last == "system" and "get_ipython" in ast.dump(node.func)):
             self._system(node, args)
         elif last == "setdefault" and self._is_environ(getattr(node.func, "value", None)):
             key = self.resolve(node.args[0]) if node.args else None
@@ -390,7 +409,7 @@ class _Walker:
             value = self.resolve(node.args[0])
             if value:
                 self.pins.append((value.strip().lower(), line, True))
-        if last == "fit":
+        if last in ("fit", "fit_generator"):
             epochs = self._int_arg(args.get("epochs"))
             batch = self._int_arg(args.get("batch_size"))
             self.epochs = epochs if epochs is not None else self.epochs
@@ -422,6 +441,8 @@ class _Walker:
 
     def _loose_url(self, node: ast.Constant) -> None:
         """A data-file URL in a string constant, used some way we did not recognise."""
+        if "://" not in node.value:
+            return
         text = node.value.strip()
         if _is_url(text) and " " not in text and \
                 urlsplit(text).path.lower().endswith(_DATA_EXTENSIONS):
@@ -439,12 +460,11 @@ class _Walker:
             self.commands.append(ShellCommand(node.lineno, text))
 
     # backend evidence
-    def _usage(self, node: ast.Attribute | ast.Name) -> None:
-        if isinstance(node, ast.Name) and node.id not in self.aliases:
+    def _usage(self, node: ast.Attribute) -> None:
+        """Backend evidence from the first attribute of an imported name (``tf.data``)."""
+        if node.value.id not in self.aliases:  # type: ignore[attr-defined]
             return
         name = self.dotted(node)
-        if not name:
-            return
         root = name.split(".")[0]
         if root == "tensorflow" and name != "tensorflow":
             if name.startswith("tensorflow.keras"):
@@ -458,12 +478,10 @@ class _Walker:
             self.evidence.setdefault("tfa", ("uses TensorFlow Addons", node.lineno))
         elif root == "tensorflow_datasets":
             self.evidence.setdefault("tfds", ("uses TensorFlow Datasets", node.lineno))
-        elif root == "jax" and name != "jax":
+        elif root == "jax":
             self.evidence.setdefault("jax", (f"calls JAX directly ({name})", node.lineno))
-        elif root == "torch" and name != "torch":
+        elif root == "torch":
             self.evidence.setdefault("torch", (f"calls PyTorch directly ({name})", node.lineno))
-        elif root in ("keras", "keras_core") or name.startswith("keras."):
-            self.evidence.setdefault("keras", ("uses Keras", node.lineno))
 
 
 def _backend(walker: _Walker, commands: list[ShellCommand]) -> tuple[str, str]:
@@ -529,8 +547,10 @@ _TASK_RULES: list[tuple[str, str]] = [
                        r"image[- ]to[- ]image|inpaint|enhancement"),
     ("text-generation", r"text generation|generat\w* text|language model|char(?:acter)?[- ]level"
                         r"|\bgpt\b|lstm.{0,20}generat"),
-    ("generation", r"\bgan\b|gans\b|adversarial network|\bvae\b|variational auto|diffusion|"
-                   r"generat|style transfer|deep ?dream|pixelcnn|autoencoder"),
+    ("generation", r"\b(?:dc|w|cycle|style|cond|info|pro|big)?gans?\b|adversarial network|"
+                   r"\bvae\b|variational auto|diffusion|generative|image generation|"
+                   r"generat\w* (?:\w+ )?(?:images?|faces?|digits?|samples|music|audio)|"
+                   r"style transfer|deep ?dream|pixelcnn|autoencoder"),
     ("time-series", r"forecast|time[- ]?series|timeseries"),
     ("regression", r"regression|predict\w* (?:the )?(?:price|value|rating)"),
     ("reinforcement-learning", r"reinforcement|\bq-learning|actor[- ]critic|\bppo\b|\bdqn\b"),
@@ -538,7 +558,7 @@ _TASK_RULES: list[tuple[str, str]] = [
     ("recommendation", r"recommend|collaborative filtering"),
     ("node-classification", r"node classification|graph"),
 ]
-_CLASSIFY = r"classif|recogni[sz]|sentiment|categori[sz]|detect\w* (?:spam|fraud)"
+_CLASSIFY = r"classif|recogni(?:[sz]|tion)|sentiment|categori[sz]|detect\w* (?:spam|fraud)"
 _DATASET_TASKS = {
     "mnist": "image-classification", "fashion_mnist": "image-classification",
     "cifar10": "image-classification", "cifar100": "image-classification",
@@ -579,7 +599,9 @@ def infer_task(title: str, description: str, category: str,
 
 
 def _modality(words: str) -> str | None:
-    for modality, pattern in (("image", r"image|photo|picture|vision|convnet|cnn|pixel|mnist|"
+    for modality, pattern in (("time-series", r"waveform|signal|time[- ]?series|1d conv|sensor|"
+                                              r"\becg\b|\beeg\b|accelerometer"),
+                              ("image", r"image|photo|picture|vision|convnet|cnn|pixel|mnist|"
                                         r"cifar"),
                               ("text", r"text|sentence|review|word|token|nlp|language|imdb"),
                               ("audio", r"audio|speech|sound|speaker|spoken"),

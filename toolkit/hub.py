@@ -193,12 +193,14 @@ def stage_push(repro_dir: Path, *, repo_id: str | None = None, run: str | None =
         for path in sorted(p for p in logs.rglob("*") if p.is_file()) if logs.is_dir() else []:
             rel = path.relative_to(chosen.path).as_posix()
             plan.files.append(_upload(rel, path, f"run {chosen.run_id}"))
-        if len(card.facts.check.runs) > 1:
-            for other in card.facts.check.runs:
-                for name in ("metrics.json", "env.json"):
-                    if (other.path / name).is_file():
-                        plan.files.append(_upload(f"runs/{other.run_id}/{name}",
-                                                  other.path / name, f"run {other.run_id}"))
+        # Every judged run's record, and the curves where the card (also read in the sprint
+        # repository, next to runs/) links them.
+        for other in card.facts.check.runs:
+            names = ("metrics.json", "env.json") + (("curves.png",) if other == chosen else ())
+            for name in names:
+                if (other.path / name).is_file():
+                    plan.files.append(_upload(f"runs/{other.run_id}/{name}",
+                                              other.path / name, f"run {other.run_id}"))
         yield plan
 
 

@@ -92,7 +92,9 @@ def list_runs(repro_dir: Path) -> list[RunRecord]:
     return sorted(records, key=lambda r: (r.started, r.run_id))
 
 
-def latest_set(repro_dir: Path, *, smoke: bool = False, group: str | None = None) -> list[RunRecord]:
+def latest_set(
+    repro_dir: Path, *, smoke: bool = False, group: str | None = None
+) -> list[RunRecord]:
     """The complete runs of the newest set (or of ``group``), smoke runs excluded by default.
 
     A set is the runs sharing a ``group`` id: one per seed of a ``--seeds N`` run.

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import textwrap
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -238,7 +238,7 @@ def scaffold(
     in one rename; an existing one is only touched with ``force``, and files the contributor
     edited since the last scaffold are copied to ``.backup/<timestamp>/`` first.
     """
-    slug = validate_slug(slug or slug_for(example))
+    slug = validate_slug(slug if slug is not None else slug_for(example))
     folder = Path(root) / "reproductions" / slug
     label = source_label or str(example.path or example.name or "<string>")
     if fix:
@@ -294,7 +294,7 @@ def _with_text(example: Example, text: str) -> Example:
 def _write_record(folder: Path, files: dict[str, str]) -> None:
     record = {
         "generated": {name: sha256_bytes(text.encode("utf-8")) for name, text in files.items()},
-        "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     atomic_write_text(folder / SCAFFOLD_RECORD, json.dumps(record, indent=2) + "\n")
 
@@ -313,7 +313,7 @@ def _backup_edited(folder: Path, files: dict[str, str]) -> tuple[list[str], Path
             edited.append(name)
     if not edited:
         return [], None
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     backup = folder / BACKUP_DIR / stamp
     backup.mkdir(parents=True, exist_ok=True)
     for name in edited:

@@ -17,6 +17,7 @@ sources go through one parser. Nothing here imports more than the standard libra
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 
@@ -25,6 +26,8 @@ CELL_TAGS = ("shell", "invisible")
 SHELL_LINE = re.compile(r"^!(?!=)")
 MAGIC_LINE = re.compile(r"^%{1,2}[A-Za-z]")
 SHELL_MAGICS = ("pip", "conda", "sh", "bash", "system", "shell")
+IPYTHON_CALL = re.compile(
+    r"^get_ipython\(\)\.(system|getoutput|run_line_magic|run_cell_magic|magic)\((.*)\)\s*$")
 _LEXEME = re.compile(r"""\\.|\"\"\"|'''|"|'|#""")
 
 
@@ -37,6 +40,7 @@ class Block:
     lines: list[str] = field(default_factory=list)
     opener: int | None = None  # 0-based line of the opening quotes, for delimited blocks
     closed: bool = True
+    masked: list[str] = field(default_factory=list)  # code blocks: lines as scan_line masks them
 
     @property
     def text(self) -> str:
@@ -58,9 +62,13 @@ def split_blocks(text: str) -> list[Block]:
             block, i = _delimited_block(lines, i, opener)
             blocks.append(block)
             continue
-        if in_string is None and (SHELL_LINE.match(line) or MAGIC_LINE.match(line)):
+        ipython = ipython_command(line) if in_string is None else None
+        if in_string is None and (SHELL_LINE.match(line) or MAGIC_LINE.match(line) or ipython):
             code = None
-            kind = "shell" if SHELL_LINE.match(line) or _is_shell_magic(line) else "magic"
+            if ipython:
+                kind = ipython[0]
+            else:
+                kind = "shell" if SHELL_LINE.match(line) or _is_shell_magic(line) else "magic"
             if blocks and blocks[-1].kind == kind and blocks[-1].start + len(blocks[-1].lines) == i:
                 blocks[-1].lines.append(line)
             else:
@@ -71,7 +79,8 @@ def split_blocks(text: str) -> list[Block]:
             code = Block("code", i)
             blocks.append(code)
         code.lines.append(line)
-        in_string = scan_line(line, in_string)[0]
+        in_string, masked = scan_line(line, in_string)
+        code.masked.append(masked)
         i += 1
     return blocks
 
@@ -108,7 +117,44 @@ def _trimmed(block: Block) -> Block:
         block.start += 1
     while block.lines and not block.lines[-1].strip():
         block.lines.pop()
+    if not block.lines and block.opener is not None:  # an empty cell sits on its quotes
+        block.start = block.opener
     return block
+
+
+def ipython_command(line: str) -> tuple[str, str] | None:
+    """``("shell", command)`` or ``("magic", "%name args")`` for a ``get_ipython()`` call line.
+
+    nbconvert with IPython writes ``!pip install x`` as ``get_ipython().system('pip install
+    x')`` and ``%matplotlib inline`` as ``get_ipython().run_line_magic('matplotlib', 'inline')``.
+    """
+    match = IPYTHON_CALL.match(line) if line.startswith("get_ipython()") else None
+    if not match:
+        return None
+    try:
+        args = ast.literal_eval(f"({match.group(2)},)")
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    args = [a for a in args if isinstance(a, str)]
+    method = match.group(1)
+    if method in ("system", "getoutput") and args:
+        return "shell", args[0]
+    if method == "run_line_magic" and len(args) >= 2:
+        name, arg = args[0], args[1]
+        if name in ("pip", "conda"):
+            return "shell", f"{name} {arg}"
+        if name in ("sh", "system", "bash"):
+            return "shell", arg
+        if name == "env" and "=" in arg:
+            return "shell", f"export {arg.replace(' ', '')}"
+        return "magic", f"%{name} {arg}".strip()
+    if method == "run_cell_magic" and len(args) >= 3:
+        if args[0] in ("bash", "sh", "shell", "script"):
+            return "shell", args[2]
+        return "magic", f"%%{args[0]}"
+    if method == "magic" and args:
+        return ("shell" if _is_shell_magic("%" + args[0]) else "magic"), "%" + args[0]
+    return "magic", line.strip()
 
 
 def _is_shell_magic(line: str) -> bool:
@@ -169,11 +215,34 @@ def code_view(text: str, blocks: list[Block] | None = None) -> tuple[list[str], 
     for block in blocks if blocks is not None else split_blocks(text):
         if block.kind != "code":
             continue
-        in_string = None
-        for offset, line in enumerate(block.lines):
-            code[block.start + offset] = line
-            in_string, masked[block.start + offset] = scan_line(line, in_string)
+        code[block.start: block.start + len(block.lines)] = block.lines
+        masked[block.start: block.start + len(block.masked)] = block.masked
     return code, masked
+
+
+def all_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of ``tree`` but the Load/Store markers, computed once and kept on the tree.
+
+    A flat loop over ``_fields``: about twice as fast as ``ast.walk``.
+    """
+    nodes = getattr(tree, "_all_nodes", None)
+    if nodes is not None:
+        return nodes
+    nodes = [tree]
+    append = nodes.append
+    for node in nodes:  # the list grows while it is read: breadth first
+        for name in node._fields:
+            if name == "ctx":
+                continue
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        append(item)
+            elif isinstance(value, ast.AST):
+                append(value)
+    tree._all_nodes = nodes  # type: ignore[attr-defined]
+    return nodes
 
 
 # -- notebooks -----------------------------------------------------------------------------------
@@ -195,16 +264,17 @@ def notebook_to_tutobook(notebook: dict) -> tuple[str, list[str]]:
     parts: list[str] = []
     first_md = next((i for i, c in enumerate(cells) if c.get("cell_type") == "markdown"), None)
     first_code = next((i for i, c in enumerate(cells) if c.get("cell_type") == "code"), None)
+    header_index = None
     if first_md is not None and (first_code is None or first_md < first_code):
         header, rest = _notebook_header(_source(cells[first_md]))
         if header:
             parts.append('"""\n' + "\n".join(header) + '\n"""')
             if rest.strip():
                 parts.append(_prose(rest))
-            cells = cells[:first_md] + cells[first_md + 1:]
+            header_index = first_md
     for index, cell in enumerate(cells):
         source = _source(cell)
-        if not source.strip():
+        if index == header_index or not source.strip():
             continue
         if cell.get("cell_type") == "markdown":
             parts.append(_prose(source))

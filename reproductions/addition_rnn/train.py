@@ -104,7 +104,8 @@ def main() -> None:
     for row in range(5):
         guess = table.decode(model.predict(x_val[row : row + 1], verbose=0)[0])
         question = table.decode(x_val[row])
-        print("Q", question[::-1] if REVERSE else question, "T", table.decode(y_val[row]), "->", guess)
+        question = question[::-1] if REVERSE else question
+        print("Q", question, "T", table.decode(y_val[row]), "->", guess)
     model.evaluate(x_val, y_val, batch_size=BATCH_SIZE)
 
 

@@ -4,7 +4,8 @@ Example: https://keras.io/examples/keras_recipes/antirectifier/
 Source:  https://github.com/keras-team/keras-io/blob/master/examples/keras_recipes/antirectifier.py
 
 Facts carried over from the source: an MLP 784 -> Dense(256) -> Antirectifier -> Dense(256)
--> Antirectifier -> Dropout(0.5) -> Dense(10) on flattened MNIST scaled to [0, 1], the
+-> Antirectifier -> Dropout(0.5) -> Dense(10) on flattened MNIST scaled to [0, 1] (we flatten
+inside the model with a parameter-free Flatten, so the model takes 28x28 images), the
 Antirectifier kernel initialised with he_normal, sparse categorical cross-entropy on logits,
 RMSprop with its defaults, batch size 128, 20 epochs, validation_split=0.15, then one
 evaluation on the 10,000 MNIST test images. Written in backend-agnostic Keras 3.
@@ -45,17 +46,18 @@ class Antirectifier(layers.Layer):
 
 
 def load_mnist():
-    """Flattened MNIST in [0, 1]: ((x_train, y_train), (x_test, y_test))."""
+    """MNIST images in [0, 1]: ((x_train, y_train), (x_test, y_test))."""
     (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-    x_train = x_train.reshape(-1, 784).astype("float32") / 255.0
-    x_test = x_test.reshape(-1, 784).astype("float32") / 255.0
+    x_train = x_train.astype("float32") / 255.0
+    x_test = x_test.astype("float32") / 255.0
     return (x_train, y_train), (x_test, y_test)
 
 
 def build_model() -> keras.Model:
     return keras.Sequential(
         [
-            keras.Input(shape=(784,)),
+            keras.Input(shape=(28, 28)),
+            layers.Flatten(),
             layers.Dense(256),
             Antirectifier(),
             layers.Dense(256),

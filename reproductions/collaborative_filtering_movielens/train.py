@@ -19,7 +19,6 @@ per-pair dot product. We keep that computation because the reported losses come 
 import zipfile
 
 import keras
-import numpy as np
 import pandas as pd
 from keras import layers, ops
 

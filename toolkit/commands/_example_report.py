@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -11,49 +12,52 @@ if TYPE_CHECKING:
 def print_example(example: Example, *, unresolved: list[str] | None = None) -> None:
     """Print what was inferred from ``example`` (and, for ``new``, what could not be)."""
     from rich.console import Console
-    from rich.table import Table
 
     console = Console(highlight=False)
+    say = partial(console.print, markup=False)
     h = example.header
     authors = ", ".join(f"{a.name} <{a.url}>" if a.url else a.name for a in h.authors) or "?"
-    console.print(f"[bold]{h.title}[/bold]  ({example.source_kind}: {example.path or example.name})")
-    console.print(f"  authors: {authors}")
-    console.print(f"  created: {h.date_created or '?'}   modified: {h.last_modified or '?'}   "
+    console.print(f"{h.title}  ({example.source_kind}: {example.path or example.name})",
+                  style="bold", markup=False)
+    say(f"  authors: {authors}")
+    say(f"  created: {h.date_created or '?'}   modified: {h.last_modified or '?'}   "
                   f"accelerator: {h.accelerator or '?'}")
     if h.description:
-        console.print(f"  description: {h.description}")
+        say(f"  description: {h.description}")
     for key, value in h.extra.items():
-        console.print(f"  {key}: {value}")
-    console.print(f"  cells: {_cell_counts(example)}")
-    console.print(f"  backend: {example.backend} ({example.backend_reason})   task: {example.task}")
+        say(f"  {key}: {value}")
+    say(f"  cells: {_cell_counts(example)}")
+    say(f"  backend: {example.backend} ({example.backend_reason})   task: {example.task}")
     if example.requirements:
-        console.print(f"  requirements: {', '.join(example.requirements)}")
+        say(f"  requirements: {', '.join(example.requirements)}")
 
     if example.metrics:
-        table = Table(title="Reported metrics", title_justify="left", show_lines=False)
-        for column in ("split", "metric", "value", "qualifier", "epochs", "from", "sentence"):
-            table.add_column(column, overflow="fold")
+        say("  reported metrics:")
         for m in example.metrics:
-            table.add_row(m.split, m.name, f"{m.value:g}", m.qualifier,
-                          str(m.epochs or ""), f"{m.origin}:{m.line or ''}", m.sentence.strip())
-        console.print(table)
+            epochs = f", {m.epochs} epochs" if m.epochs else ""
+            say(f"    - {m.split} {m.name} = {m.value:g} ({m.qualifier}{epochs}; "
+                f"{m.origin}, line {m.line or '?'})")
+            say(f"        \"{' '.join(m.sentence.split())}\"", style="dim")
     else:
-        console.print("  reported metrics: none found")
+        say("  reported metrics: none found")
 
     if example.data_sources:
-        console.print("  data:")
+        say("  data:")
         for d in example.data_sources:
-            console.print(f"    - {d.kind}: {d.url or d.name} (line {d.line})")
+            say(f"    - {d.kind}: {d.url or d.name} (line {d.line})")
     else:
-        console.print("  data: none found")
+        say("  data: none found")
 
     for finding in example.findings:
         fix = f" -> {finding.replacement}" if finding.replacement else ""
-        console.print(f"  [yellow]finding[/yellow] line {finding.line}: {finding.message}{fix}")
+        console.print(f"  [yellow]finding[/yellow] line {finding.line}: ", end="")
+        say(f"{finding.message}{fix}")
     for warning in example.warnings:
-        console.print(f"  [yellow]warning[/yellow]: {warning}")
+        console.print("  [yellow]warning[/yellow]: ", end="")
+        say(warning)
     for gap in unresolved or []:
-        console.print(f"  [yellow]not inferred[/yellow]: {gap}")
+        console.print("  [yellow]not inferred[/yellow]: ", end="")
+        say(gap)
 
 
 def _cell_counts(example: Example) -> str:

@@ -52,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
                          fix="check the name, or scaffold it with `sprint new EXAMPLE`")
     if args.repo_id:
         validate_repo_id(args.repo_id)
-    card = prepare_card(repro_dir, force=args.force, repo_id=args.repo_id, run=args.run)
+    # --stdout writes nothing, so it never needs to protect an edited README.md
+    card = prepare_card(repro_dir, force=args.force or args.stdout, repo_id=args.repo_id,
+                        run=args.run)
     if args.stdout:
         sys.stdout.write(card.text)
         return 0

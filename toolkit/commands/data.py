@@ -76,14 +76,13 @@ def _list(mirror, *, as_json: bool) -> int:
                           "files": {url: {"file": e.file, "sha256": e.sha256, "size": e.size}
                                     for url, e in entries.items()}}, indent=2))
         return 0
+    if not entries:
+        print(f"The mirror {mirror.root} is empty: stage files with `sprint data add URL FILE`.")
+        return 0
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    if not entries:
-        console.print(f"The mirror {mirror.root} is empty: stage files with "
-                      "`sprint data add URL FILE`.", highlight=False)
-        return 0
     table = Table(title=f"data mirror {mirror.root}")
     for column in ("origin URL", "file", "size", "sha256"):
         table.add_column(column, overflow="fold")

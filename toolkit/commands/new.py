@@ -38,5 +38,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nWrote {result.folder}: {', '.join(result.written)}")
     if result.backed_up:
         print(f"Backed up your edited files ({', '.join(result.backed_up)}) to {result.backup_dir}")
-    print(f"Next: review {result.folder}/README.md, then `sprint run {result.manifest.slug} --smoke`.")
+    slug = result.manifest.slug
+    print(f"Next: review {result.folder}/README.md, then `sprint run {slug} --smoke`.")
     return 0

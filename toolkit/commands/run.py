@@ -33,6 +33,7 @@ from toolkit.manifest import MANIFEST_NAME
 
 EXIT_RUN_FAILED, EXIT_INTERRUPTED = 1, 130
 SPLIT_ORDER = {"test": 0, "validation": 1, "train": 2}
+STATUS_STYLE = {"complete": "green", "failed": "red", "incomplete": "yellow"}
 
 
 def _positive(text: str) -> int:
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         backend=args.backend, epochs=args.epochs, seed=args.seed, seeds=args.seeds,
         smoke=args.smoke, smoke_steps=args.smoke_steps, data_dir=args.data_dir,
         timeout=args.timeout, save_model=args.save_model, echo=echo,
-        command=["sprint", "run", *_argv_after_run()],
+        command=_command(args),
     )
     outcomes = run_reproduction(folder, options)
     if args.json:
@@ -113,21 +114,49 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all(o.status == "complete" for o in outcomes) else EXIT_RUN_FAILED
 
 
-def _argv_after_run() -> list[str]:
-    argv = sys.argv[1:]
-    return argv[argv.index("run") + 1:] if "run" in argv else argv
+def _command(args: argparse.Namespace) -> list[str]:
+    """The command line as given (options in canonical form), for env.json."""
+    command = ["sprint", "run", args.slug]
+    for flag, value in (("--backend", args.backend), ("--epochs", args.epochs),
+                        ("--seeds", args.seeds), ("--smoke-steps", args.smoke_steps),
+                        ("--data-dir", args.data_dir), ("--timeout", args.timeout)):
+        if value is not None:
+            command += [flag, str(value)]
+    if args.seed:
+        command += ["--seed", str(args.seed)]
+    command += [flag for flag, on in (("--smoke", args.smoke),
+                                      ("--no-save-model", not args.save_model)) if on]
+    return command
 
 
 def _print_summary(outcomes: list) -> None:
+    """Final metrics by split (one column per seed, mean ± std), then each run's status."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    styles = {"complete": "green", "failed": "red", "incomplete": "yellow"}
-    table = Table(title="sprint run", show_lines=False)
-    table.add_column("metric")
+    complete = [o for o in outcomes if o.status == "complete"]
+    keys = sorted({(split, name) for o in outcomes for split, values in o.final.items()
+                   for name in values}, key=lambda k: (SPLIT_ORDER.get(k[0], 9), k[1]))
+    if keys:
+        table = Table(title="final metrics")
+        table.add_column("split")
+        table.add_column("metric")
+        for outcome in outcomes:
+            table.add_column(f"seed {outcome.seed}", justify="right")
+        if len(complete) > 1:
+            table.add_column(f"mean ± std ({len(complete)} complete)", justify="right")
+        for split, name in keys:
+            row = [split, name, *(_fmt(o.final.get(split, {}).get(name)) for o in outcomes)]
+            if len(complete) > 1:
+                values = [v for o in complete
+                          if isinstance(v := o.final.get(split, {}).get(name), int | float)]
+                row.append(f"{statistics.mean(values):.4g} ± {statistics.stdev(values):.2g}"
+                           if len(values) > 1 else "")
+            table.add_row(*row)
+        console.print(table)
     for outcome in outcomes:
-        color = styles.get(outcome.status, "white")
+        color = STATUS_STYLE.get(outcome.status, "white")
         console.print(f"[{color}]{outcome.status:<10}[/{color}] {outcome.path}",
                       highlight=False, soft_wrap=True)
         if outcome.reason:

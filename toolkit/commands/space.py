@@ -92,7 +92,7 @@ def print_summary(summary: dict) -> None:
 def push(plan, repro_dir, args: argparse.Namespace) -> tuple[str, str]:
     """Push the Space and record its id and commit in the manifest."""
     from toolkit.manifest import Manifest
-    from toolkit.space.push import push_space
+    from toolkit.space.push import push_space, record_space_push
 
     manifest = Manifest.load(repro_dir)
     owner = plan.repo_id.split("/")[0] if plan.repo_id else ""
@@ -104,18 +104,20 @@ def push(plan, repro_dir, args: argparse.Namespace) -> tuple[str, str]:
         )
     commit = push_space(plan.folder, space_id, private=args.private,
                         message=f"Space for the keras-sprint reproduction {plan.slug}")
-    manifest.hub.space_id, manifest.hub.space_commit = space_id, commit
-    manifest.save(repro_dir)
+    record_space_push(repro_dir, space_id, commit)
     return space_id, commit
 
 
 def serve(plan, port: int) -> int:
-    """Run the app in the foreground until it stops or Ctrl-C."""
+    """Run the app in the foreground until it stops, Ctrl-C or SIGTERM (which stop it too)."""
+    import signal
+
     from toolkit.space.serve import start_app, stop_app
 
     model = plan.model.app_value if plan.model else None
     print(f"Serving on http://127.0.0.1:{port} (Ctrl-C stops it)", flush=True)
     process = start_app(plan.folder, model_value=model, port=port)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # run the finally below
     try:
         return process.wait()
     except KeyboardInterrupt:

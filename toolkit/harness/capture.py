@@ -23,7 +23,6 @@ import contextlib
 import functools
 import inspect
 import math
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -291,61 +290,75 @@ def _with_callback(callbacks: Any, callback: Any) -> Any:
     return [*callbacks, callback]
 
 
-class _Recorder:
-    """Shared batch counting for the two recording callbacks (thread-safe: async dispatch)."""
-
-    # Keras may run batch-end hooks on a worker thread when every callback says it can.
-    async_safe = True
-
-    def __init__(self, capture: Capture) -> None:
-        super().__init__()
-        self.capture = capture
-        self.batches = 0
-        self._lock = threading.Lock()
-
-    def _count(self) -> None:
-        with self._lock:
-            self.batches += 1
-
-
 @functools.cache
 def _recorders() -> tuple[type, type]:
-    """The recording callbacks, built on first use (they subclass keras.callbacks.Callback)."""
+    """The recording callbacks, built on first use (they subclass keras.callbacks.Callback).
+
+    Batches are counted in ``on_*_batch_begin``, which Keras always calls on the main
+    thread. The NaN check reads the loss in ``on_train_batch_end``, which Keras may run
+    on a worker thread (``async_safe``: no device sync on the training loop); it only
+    raises a flag. ``stop_training`` is set on the main thread (next batch or epoch end):
+    setting it from the worker races with JAX's buffer donation.
+    """
     import keras
 
-    base = keras.callbacks.Callback
+    class EpochRecorder(keras.callbacks.Callback):
+        async_safe = True
 
-    class EpochRecorder(_Recorder, base):  # type: ignore[misc, valid-type]
+        def __init__(self, capture: Capture) -> None:
+            super().__init__()
+            self.capture = capture
+            self.batches = 0
+            self.started = time.perf_counter()
+
         def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
             self.batches = 0
             self.started = time.perf_counter()
 
+        def on_train_batch_begin(self, batch: int, logs: Any = None) -> None:
+            self.batches += 1
+            if self.capture.nan_reason:
+                self._stop()
+
         def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-            self._count()
-            loss = (logs or {}).get("loss")
-            if loss is None or self.capture.nan_reason:
-                return
-            try:
-                finite = math.isfinite(float(loss))
-            except (TypeError, ValueError):
-                return
-            if not finite:
-                epoch = len(self.capture.epochs) + 1
+            if not self.capture.nan_reason and not _finite((logs or {}).get("loss")):
                 self.capture.nan_reason = (
-                    f"NaN loss at epoch {epoch} (batch {batch + 1}): loss became {loss}"
-                )
-                print(f"[sprint] {self.capture.nan_reason}; stopping training", flush=True)
-                self.model.stop_training = True
+                    f"NaN loss at epoch {len(self.capture.epochs) + 1} (batch {batch + 1}): "
+                    f"loss became {(logs or {}).get('loss')}")
 
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-            elapsed = time.perf_counter() - getattr(self, "started", time.perf_counter())
-            self.capture.record_epoch(dict(logs or {}), self.batches, elapsed)
+            self.capture.record_epoch(dict(logs or {}), self.batches,
+                                      time.perf_counter() - self.started)
+            if not self.capture.nan_reason and not _finite((logs or {}).get("loss")):
+                self.capture.nan_reason = (f"NaN loss at epoch {len(self.capture.epochs)}: "
+                                           f"loss became {(logs or {}).get('loss')}")
+            if self.capture.nan_reason:
+                self._stop()
 
-    class EvaluationRecorder(_Recorder, base):  # type: ignore[misc, valid-type]
-        def on_test_batch_end(self, batch: int, logs: Any = None) -> None:
-            self._count()
+        def _stop(self) -> None:
+            if not self.model.stop_training:
+                # A leading newline: the progress bar may be mid-line.
+                print(f"\n[sprint] {self.capture.nan_reason}; stopping training", flush=True)
+            self.model.stop_training = True
+
+    class EvaluationRecorder(keras.callbacks.Callback):
+        def __init__(self, capture: Capture) -> None:
+            super().__init__()
+            self.capture = capture
+            self.batches = 0
+
+        def on_test_batch_begin(self, batch: int, logs: Any = None) -> None:
+            self.batches += 1
 
         def on_test_end(self, logs: Any = None) -> None:
             self.capture.record_evaluation(dict(logs or {}), self.batches)
 
     return EpochRecorder, EvaluationRecorder
+
+
+def _finite(loss: Any) -> bool:
+    """False only for a loss that is NaN or infinite (absent or odd values pass)."""
+    try:
+        return loss is None or math.isfinite(float(loss))
+    except (TypeError, ValueError):
+        return True

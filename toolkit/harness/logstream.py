@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
 from typing import BinaryIO, TextIO
 
 _MAX_PENDING = 8192
@@ -49,8 +50,13 @@ class LogTee:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._pending = ""
         self.tail: list[str] = []  # the last lines, for error reasons
+        self._lock = threading.Lock()  # the pump thread feeds, the main thread notes
 
     def feed(self, chunk: bytes) -> None:
+        with self._lock:
+            self._feed(chunk)
+
+    def _feed(self, chunk: bytes) -> None:
         if self.echo is not None:
             try:
                 self.echo.write(chunk)
@@ -65,14 +71,19 @@ class LogTee:
             self._pending = render(self._pending)
 
     def close(self) -> None:
-        rest = self._pending + self._decoder.decode(b"", final=True)
-        if rest:
-            self._write(clean_line(rest))
-        self._pending = ""
-        self.log.flush()
+        with self._lock:
+            rest = self._pending + self._decoder.decode(b"", final=True)
+            if rest:
+                self._write(clean_line(rest))
+            self._pending = ""
+            self.log.flush()
 
     def note(self, message: str) -> None:
         """Write a harness line (``[sprint] ...``) to the log and the terminal."""
+        with self._lock:
+            self._note(message)
+
+    def _note(self, message: str) -> None:
         line = f"[sprint] {message}"
         self.log.write(line + "\n")
         self.log.flush()

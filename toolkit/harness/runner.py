@@ -221,6 +221,22 @@ def _run_one(plan: RunPlan, options: RunOptions, group: str, run_id: str,
         "command": shlex.join(options.command or _command_line()),
     }
     atomic_write_json(run_dir / "run.json", info)
+    try:
+        return _execute(plan, options, info, run_dir)
+    except BaseException as exc:  # never leave a run "running" behind us
+        if info["status"] == "running":
+            interrupted = isinstance(exc, KeyboardInterrupt)
+            info.update(status="incomplete" if interrupted else "failed", finished=_now(),
+                        reason="interrupted" if interrupted else
+                        f"harness error: {type(exc).__name__}: {exc}")
+            atomic_write_json(run_dir / "run.json", info)
+        raise
+
+
+def _execute(plan: RunPlan, options: RunOptions, info: dict[str, Any],
+             run_dir: Path) -> RunOutcome:
+    """Start the child, wait for it, then record the run."""
+    run_id, seed = info["run_id"], info["seed"]
     clock = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="sprint-run-") as tmp, \
             open(run_dir / "train.log", "w", encoding="utf-8") as log:
@@ -243,9 +259,13 @@ def _run_one(plan: RunPlan, options: RunOptions, group: str, run_id: str,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches us only; we forward it once
         )
-        pump = threading.Thread(target=_pump, args=(process.stdout, tee), daemon=True)
-        pump.start()
-        stopped = _wait(process, options.timeout, tee)
+        try:
+            pump = threading.Thread(target=_pump, args=(process.stdout, tee), daemon=True)
+            pump.start()
+            stopped = _wait(process, options.timeout, tee)
+        except BaseException:
+            _stop(process)
+            raise
         pump.join(timeout=30)
         with _deferred_interrupts():
             child = _read_json(Path(tmp) / "result.json")
@@ -361,18 +381,20 @@ def _wait(process: subprocess.Popen, timeout: float | None, tee: LogTee) -> str:
 
 
 def _stop(process: subprocess.Popen) -> None:
-    """SIGINT the child's process group, then SIGTERM, then SIGKILL; a second Ctrl-C escalates."""
-    for signum, grace in ((signal.SIGINT, INTERRUPT_GRACE_S), (signal.SIGTERM, 5.0),
-                          (signal.SIGKILL, 5.0)):
-        if process.poll() is not None:
-            return
+    """SIGINT the child's process group, then SIGTERM, then SIGKILL; a second Ctrl-C kills."""
+    steps = ((signal.SIGINT, INTERRUPT_GRACE_S), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0))
+    index = 0
+    while index < len(steps) and process.poll() is None:
+        signum, grace = steps[index]
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signum)
         try:
             process.wait(timeout=grace)
             return
-        except (subprocess.TimeoutExpired, KeyboardInterrupt):
-            continue
+        except subprocess.TimeoutExpired:
+            index += 1
+        except KeyboardInterrupt:
+            index = len(steps) - 1
 
 
 def _verdict(returncode: int | None, stopped: str, child: dict[str, Any],

@@ -1,10 +1,21 @@
-"""Publish a Space folder as a Gradio Space on the Hub, in one commit."""
+"""Publish a Space folder as a Gradio Space on the Hub, in one commit.
+
+The Hub plumbing is :mod:`toolkit.hub`'s: the same token lookup (``HF_TOKEN`` or the login
+cache, never printed), ``HF_ENDPOINT``, retries with backoff and errors that teach.
+"""
 
 from __future__ import annotations
 
+import sys
+import time
+import tomllib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from toolkit.errors import HubError
+from toolkit.fsutil import atomic_write_text
+from toolkit.manifest import MANIFEST_NAME, Manifest
 
 SKIPPED_PARTS = ("__pycache__",)  # plus every hidden file or folder (.sprint-space.json, .gradio)
 
@@ -21,43 +32,95 @@ def space_files(folder: Path) -> dict[str, Path]:
 
 
 def push_space(folder: Path, space_id: str, *, private: bool = False,
-               message: str = "Update the Space with sprint space") -> str:
-    """Create the Space repository if needed and commit ``folder`` to it; the commit id.
+               message: str = "Update the Space with sprint space",
+               log: Callable[[str], None] | None = None) -> str:
+    """Create the Gradio Space ``space_id`` if needed and commit ``folder`` to it.
 
-    Remote files the folder no longer has are deleted in the same commit. The token comes
-    from ``HF_TOKEN`` or the login cache, as ``huggingface_hub`` finds it.
+    Returns the commit id. Remote files the folder no longer has are deleted in the same
+    commit. Raises :class:`HubError` for every failure.
     """
-    from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
-    from huggingface_hub.errors import HfHubHTTPError
+    from huggingface_hub import HfApi, get_token
 
+    from toolkit import __version__
+    from toolkit.card import hub_url
+    from toolkit.hub import (
+        RetryPolicy,
+        _client_timeout,
+        _Context,
+        _with_retries,
+        token_source,
+        validate_repo_id,
+    )
+
+    validate_repo_id(space_id, where="--space-id or [hub] space_id")
     files = space_files(folder)
     if "app.py" not in files or "README.md" not in files:
         raise HubError(f"{folder} is not a generated Space (no app.py or README.md)",
                        where=str(folder), fix="run `sprint space SLUG` first")
-    api = HfApi()
-    try:
-        api.create_repo(space_id, repo_type="space", space_sdk="gradio", private=private,
-                        exist_ok=True)
-        remote = api.list_repo_files(space_id, repo_type="space")
-        operations = [CommitOperationAdd(name, str(path)) for name, path in files.items()]
-        operations += [CommitOperationDelete(name) for name in remote
-                       if name not in files and not name.startswith(".")]
-        commit = api.create_commit(space_id, operations, commit_message=message,
-                                   repo_type="space")
-    except HfHubHTTPError as exc:
-        raise hub_error(exc, space_id) from exc
-    return commit.oid
+    token = get_token()
+    if not token:
+        raise HubError(
+            "No Hugging Face token found, so the Space cannot be pushed",
+            where="the HF_TOKEN environment variable and the login cache",
+            fix=f"create a token with the 'Write' role at {hub_url()}/settings/tokens, then "
+            "run `hf auth login` or set HF_TOKEN",
+        )
+    refuse_leaked_token(files, token)
+    policy = RetryPolicy.from_env()
+    ctx = _Context(space_id, hub_url(), token_source(), policy)
+    api = HfApi(endpoint=ctx.endpoint, token=token, library_name="keras-sprint",
+                library_version=__version__)
+    del token  # only the client holds it from here on
+    log = log or (lambda text: print(text, file=sys.stderr))
+
+    def call(what: str, fn: Callable[[], Any]) -> Any:
+        return _with_retries(fn, what, ctx, time.sleep, log)
+
+    with _client_timeout(policy.timeout):
+        call("create the Space", lambda: api.create_repo(
+            space_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True))
+        remote = call("list the Space's files",
+                      lambda: api.list_repo_files(space_id, repo_type="space"))
+        info = call("upload the files", lambda: api.create_commit(
+            space_id, operations=operations(files, remote), commit_message=message,
+            repo_type="space"))
+    return info.oid
 
 
-def hub_error(exc: Exception, space_id: str) -> HubError:
-    """A Hub failure as a :class:`HubError` that says what to do (never quoting the token)."""
-    status = getattr(getattr(exc, "response", None), "status_code", None)
-    fixes = {
-        401: "log in with `hf auth login` or set HF_TOKEN to a token with write access",
-        403: f"use a token allowed to write to {space_id.split('/')[0]}, or another namespace",
-        404: "check the space id (owner/name) and HF_ENDPOINT",
-        409: "someone pushed at the same time: run the command again",
-    }
-    fix = fixes.get(status, "check your connection and HF_ENDPOINT, then run it again")
-    return HubError(f"The Hub refused the Space push ({status or type(exc).__name__})",
-                    where=space_id, fix=fix)
+def operations(files: dict[str, Path], remote: list[str]) -> list[Any]:
+    """Add every local file; delete remote ones the folder no longer has (hidden ones stay)."""
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+
+    adds = [CommitOperationAdd(path_in_repo=name, path_or_fileobj=str(path))
+            for name, path in files.items()]
+    gone = [CommitOperationDelete(path_in_repo=name) for name in remote
+            if name not in files and not name.startswith(".")]
+    return adds + gone
+
+
+def refuse_leaked_token(files: dict[str, Path], token: str) -> None:
+    """Abort if a file about to be published (an edited app.py...) contains the token."""
+    needle = token.encode("utf-8")
+    for name, path in files.items():
+        if needle in path.read_bytes():
+            raise HubError(
+                f"{name} contains your Hugging Face token; nothing was uploaded", where=str(path),
+                fix="read the token from the environment instead (Space secrets), revoke it "
+                "if it was ever shared, then push again",
+            )
+
+
+def record_space_push(repro_dir: Path, space_id: str, commit: str) -> Path:
+    """Write the Space and its commit into ``[hub]`` of the manifest, keeping its comments."""
+    import tomlkit
+
+    path = Path(repro_dir) / MANIFEST_NAME
+    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    if "hub" not in doc:
+        doc["hub"] = tomlkit.table()
+    doc["hub"]["space_id"] = space_id
+    doc["hub"]["space_commit"] = commit
+    text = tomlkit.dumps(doc)
+    Manifest.from_dict(tomllib.loads(text), where=str(path))  # still a valid manifest
+    atomic_write_text(path, text)
+    return path
