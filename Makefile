@@ -18,11 +18,18 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-## demo: scaffold the bundled example and print what was inferred (offline, CPU, seconds)
+## demo: the whole flow on the bundled example, offline on the CPU (about a minute)
+demo: export SPRINT_ROOT := $(DEMO)
 demo: venv
 	rm -rf $(DEMO) && mkdir -p $(DEMO)/reproductions
-	SPRINT_ROOT=$(DEMO) $(SPRINT) new examples/waveform_classifier.py --slug waveforms
-	@echo "Demo reproduction written to $(DEMO)/reproductions/waveforms"
+	$(SPRINT) new examples/waveform_classifier.py --slug waveforms
+	$(SPRINT) run waveforms --seeds 3
+	$(SPRINT) check waveforms
+	$(SPRINT) card waveforms
+	$(SPRINT) space waveforms
+	$(SPRINT) push waveforms --dry-run
+	$(SPRINT) status --html $(DEMO)/status
+	@echo "Demo done: $(DEMO)/reproductions/waveforms, $(DEMO)/spaces/waveforms, $(DEMO)/status/index.html"
 
 ## test: lint and the offline test suite (browser tests drive Debian's chromium)
 test: venv browser

@@ -56,6 +56,18 @@ def text_classifier():
     return Model(inputs, layers.Dense(3, activation="softmax")(x))
 
 
+def string_text_classifier():
+    """Raw strings in (TextVectorization inside the model, as Keras.io's end-to-end text
+    models), 2 softmax scores out. Needs the TensorFlow backend."""
+    from keras import Input, Model, layers
+
+    inputs = Input((1,), dtype="string", name="text")
+    vectorize = layers.TextVectorization(vocabulary=VOCABULARY[2:],
+                                         output_sequence_length=TEXT_LENGTH)
+    x = layers.GlobalAveragePooling1D()(layers.Embedding(len(VOCABULARY), 8)(vectorize(inputs)))
+    return Model(inputs, layers.Dense(2, activation="softmax")(x))
+
+
 def tabular_classifier():
     """One named (1,) input per feature, one sigmoid unit out (binary)."""
     from keras import Input, Model, layers
@@ -135,6 +147,9 @@ CASES: dict[str, Case] = {case.slug: case for case in (
     Case("reviews", text_classifier, TaskInfo(
         kind="text_classification", input_shape=[TEXT_LENGTH],
         class_names=["negative", "neutral", "positive"], vocabulary="vocab.txt"), VOCABULARY),
+    Case("imdb", string_text_classifier, TaskInfo(
+        kind="text_classification", class_names=["negative", "positive"]),
+        backend="tensorflow"),
     Case("heart", tabular_classifier, TaskInfo(
         kind="tabular_classification", class_names=["healthy", "heart disease"])),
     Case("housing", tabular_regressor, TaskInfo(
@@ -226,10 +241,15 @@ class RunningApp:
 @contextmanager
 def running_app(folder: Path, model_value: str | None, *, timeout: float = 240) -> Iterator[
         RunningApp]:
-    """Start ``python app.py`` in ``folder`` on a free port; stop it afterwards."""
+    """Start ``python app.py`` in ``folder`` on a free port; stop it afterwards.
+
+    Examples are cached at start-up, as Hugging Face Spaces do: an example that fails
+    stops the app before it serves.
+    """
     port = free_port()
     log = Path(folder).parent / f"{Path(folder).name}.app.log"
-    process = start_app(folder, model_value=model_value, port=port, log_path=log)
+    process = start_app(folder, model_value=model_value, port=port, log_path=log,
+                        extra_env={"GRADIO_CACHE_EXAMPLES": "true"})
     url = f"http://127.0.0.1:{port}/"
     try:
         startup = wait_for_app(url, process, timeout=timeout, log_path=log)

@@ -43,7 +43,7 @@ def test_new_writes_manifest_script_and_readme(root: Path, capsys) -> None:
     assert "96%" in test_acc.sentence and test_acc.reason
     assert manifest.source.sha256 and manifest.hub.repo_id == "keras-io/waves"
     out = capsys.readouterr().out
-    assert "Reported metrics" in out and "Wrote" in out
+    assert "reported metrics:" in out and "Wrote" in out
 
 
 def test_train_script_is_runnable_python_with_prose_as_comments(root: Path) -> None:

@@ -223,6 +223,24 @@ def test_unknown_words_are_flagged(app):
     assert notes == "None of the words is in the model's vocabulary."
 
 
+def test_imdb_first_example_answers(app):
+    first_example_answers(app("imdb"))
+
+
+def test_string_model_reads_the_raw_text(app, spaces):
+    import tensorflow as tf
+
+    text = "Good fun, great acting."
+    label, notes = predict(app("imdb"), text)
+    expected = np.asarray(local_model(spaces, "imdb")(tf.constant([[text]])))[0]
+    shown = confidences(label)
+    assert [shown["negative"], shown["positive"]] == pytest.approx(expected.tolist(), abs=1e-5)
+    assert notes == "Used as given."
+    assert refused(app("imdb"), " ") == "Please type some text to classify."
+    _, notes = predict(app("imdb"), "fun " * 10_000)
+    assert notes == "The text was cut to its first 20,000 of 39,999 characters."
+
+
 # -- tabular ------------------------------------------------------------------------------------
 
 

@@ -578,7 +578,7 @@ def save_card(repro_dir: Path, card: RenderedCard) -> CardWrite:
     if old == card.text:
         return CardWrite(path, False, None, card)
     backup = None
-    if old is not None and hand_edited(old):
+    if old is not None and hand_edited(old) and not scaffold_output(path, old):
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         backup = Path(repro_dir) / ".backup" / f"README.{stamp}.md"
         atomic_write_text(backup, old)

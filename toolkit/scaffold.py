@@ -68,13 +68,6 @@ def slug_for(example: Example) -> str:
     return slug or "example"
 
 
-def keras_io_url(example: Example) -> str:
-    """The example's page on keras.io, when its category is known."""
-    if example.category and example.name:
-        return f"https://keras.io/examples/{example.category}/{example.name}/"
-    return ""
-
-
 def build_manifest(example: Example, slug: str) -> Manifest:
     """The manifest for ``example``: header facts, reported metrics, data, run and hub plan."""
     header = example.header
@@ -84,7 +77,7 @@ def build_manifest(example: Example, slug: str) -> Manifest:
         source=Source(
             kind=example.source_kind,
             path=str(example.path or ""),
-            url=keras_io_url(example),
+            url=example.url,
             sha256=example.sha256,
             commit=example.commit,
         ),
@@ -105,8 +98,8 @@ def build_manifest(example: Example, slug: str) -> Manifest:
         run=RunConfig(
             backend=example.backend,
             backend_note=example.backend_reason,
-            epochs=_int_assignment(example.text, "epochs"),
-            batch_size=_int_assignment(example.text, "batch_size"),
+            epochs=example.epochs,
+            batch_size=example.batch_size,
             requirements=list(example.requirements),
         ),
         task=TaskInfo(kind=example.task),
@@ -138,15 +131,12 @@ def metric_from_claim(claim: ReportedMetric) -> Metric:
         origin=claim.origin,
         sentence=claim.sentence,
         # Claims from the text are what the example promises; printed figures are one run's
-        # outcome, recorded for comparison but not required unless the contributor says so.
-        required=claim.origin != "output",
-        reason=reason,
+        # outcome, and a claim that names no split is ambiguous: both are recorded for
+        # comparison but not required unless the contributor says so.
+        required=claim.origin != "output" and claim.explicit_split,
+        reason=reason if claim.explicit_split
+        else reason + "; the text names no split (test assumed): confirm, then set required",
     )
-
-
-def _int_assignment(code: str, name: str) -> int | None:
-    match = re.search(rf"^\s*{name}\s*=\s*(\d+)\s*(?:#.*)?$", code, re.MULTILINE)
-    return int(match.group(1)) if match else None
 
 
 # -- train.py ------------------------------------------------------------------------------------
@@ -156,7 +146,7 @@ def render_train_script(example: Example, source_label: str) -> str:
     lines = [
         '"""' + (header.title or "Keras example") + ".",
         "",
-        f"Reproduction of {keras_io_url(example) or source_label}",
+        f"Reproduction of {example.url or source_label}",
         f"Scaffolded by keras-sprint from {source_label} (sha256 {example.sha256[:12]}).",
         "Original authors: " + (", ".join(a.name for a in header.authors) or "unknown") + ".",
         '"""',

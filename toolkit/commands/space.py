@@ -14,7 +14,7 @@ examples:
   sprint space mnist_convnet --model runs/x/model.keras --serve --port 8000
   sprint space mnist_convnet --push                  ... and publish it (token: HF_TOKEN or login)
 
-exit codes: 0 done, 1 the Hub push failed, 2 bad input (manifest, model, edits to keep)
+exit codes: 0 done, 1 the Hub push failed, 2 bad input (manifest, model, options)
 """
 
 from __future__ import annotations
@@ -75,8 +75,8 @@ def print_summary(summary: dict) -> None:
     print(f"Space written to {summary['folder']} ({summary['family']}: "
           f"{FAMILIES[summary['family']]})")
     print(f"  model: {summary['model'] or 'hf://' + summary['model_repo']}")
-    print(f"  requirements: {', '.join(summary['requirements'])} "
-          f"(from {summary['pinned_from']})")
+    print(f"  requirements: {', '.join(summary['requirements'])}; pinned to "
+          f"{summary['pinned_from']}")
     for key in ("written", "unchanged", "removed"):
         if summary[key]:
             print(f"  {key}: {', '.join(summary[key])}")

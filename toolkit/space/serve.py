@@ -32,11 +32,16 @@ def app_env(model_value: str | None, port: int, host: str = "127.0.0.1") -> dict
 
 
 def start_app(folder: Path, *, model_value: str | None, port: int, log_path: Path | None = None,
+              extra_env: dict[str, str] | None = None,
               python: str = sys.executable) -> subprocess.Popen:
-    """Start ``python app.py`` in ``folder``; its output goes to ``log_path`` (or is inherited)."""
+    """Start ``python app.py`` in ``folder``; its output goes to ``log_path`` (or is inherited).
+
+    ``extra_env`` adds variables, e.g. ``GRADIO_CACHE_EXAMPLES=true`` to run every example
+    at start-up as Hugging Face Spaces do.
+    """
     log = open(log_path, "wb") if log_path else None  # noqa: SIM115 (closed with the process)
     return subprocess.Popen(
-        [python, "app.py"], cwd=folder, env=app_env(model_value, port),
+        [python, "app.py"], cwd=folder, env=app_env(model_value, port) | (extra_env or {}),
         stdout=log, stderr=subprocess.STDOUT if log else None,
     )
 
