@@ -1,14 +1,19 @@
 """What does `sprint run` cost compared with `python train.py`?
 
-Runs the same script plainly and under the harness, alternating, in one invocation:
+Runs the same script plainly and under the harness (`sprint run --quiet`), alternating,
+in one invocation:
 
 - a training job (a small convnet on synthetic 28x28 images, long enough that the
-  training loop dominates): the harness/plain wall-time ratio, and the ratio of the
-  time spent inside ``fit()`` as the script itself measures it;
+  training loop dominates): harness/plain ratios of wall time, CPU time (the process
+  tree's user + system seconds) and the time the script itself measures inside
+  ``fit()``; and the share of ``fit()`` the harness' callbacks take, timed inside the
+  run (the one figure a busy machine cannot blur);
 - a trivial job (one epoch of two batches): the difference is the harness' fixed
   start-up and wrap-up cost (CLI, child bootstrap, model save, env.json, curves.png).
 
 Prints a summary and writes ``bench/results/harness-<timestamp>.json`` (git-ignored).
+On a shared machine wall-clock ratios move by tens of percent between identical runs:
+read them with the load average the report records.
 
     python bench/bench_harness.py                      # tensorflow, 4 repeats
     python bench/bench_harness.py --backend jax --epochs 8 --repeats 5
@@ -21,6 +26,7 @@ import json
 import os
 import platform
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -75,51 +81,54 @@ def make_job(root: Path, slug: str, *, samples: int, epochs: int, batch: int) ->
     return folder
 
 
-def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    """``(wall seconds, fit seconds the script printed)``; raises when the command fails."""
-    started = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> dict[str, float]:
+    """Wall and CPU seconds of ``command`` (descendants included) and its own fit() time."""
+    cpu_before, started = _children_cpu(), time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, _children_cpu() - cpu_before
     if done.returncode != 0:
         tail = (done.stdout + done.stderr)[-3000:]
         raise RuntimeError(f"{' '.join(command)} failed:\n{tail}")
+    sample = {"wall_s": wall, "cpu_s": cpu}
     fit = re.findall(r"BENCH_FIT_SECONDS ([\d.]+)", done.stdout + done.stderr)
-    if not fit:  # under the harness the output is in train.log
-        logs = sorted((cwd / "runs").glob("*/train.log"), key=lambda p: p.stat().st_mtime)
-        fit = re.findall(r"BENCH_FIT_SECONDS ([\d.]+)", logs[-1].read_text())
-    return wall, float(fit[-1])
+    if not fit:  # under the harness the output is in train.log, the costs in env.json
+        run = max((cwd / "runs").iterdir(), key=lambda p: p.stat().st_mtime)
+        fit = re.findall(r"BENCH_FIT_SECONDS ([\d.]+)", (run / "train.log").read_text())
+        env_json = json.loads((run / "env.json").read_text())
+        sample["hook_s"] = env_json["hook_seconds"]
+        sample["startup_s"] = env_json["startup_seconds"]
+    sample["fit_s"] = float(fit[-1])
+    return sample
 
 
 def measure(folder: Path, root: Path, backend: str, repeats: int) -> dict:
     env = dict(os.environ, KERAS_BACKEND=backend, SPRINT_ROOT=str(root),
                PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2")
-    plain_cmd = [sys.executable, "train.py"]
-    harness_cmd = [sys.executable, "-m", "toolkit.cli", "run", folder.name,
-                   "--backend", backend, "--quiet"]
-    samples: dict[str, list[tuple[float, float]]] = {"plain": [], "harness": []}
-    timed(plain_cmd, folder, env)  # warm the file cache and compilation caches once
+    commands = {"plain": [sys.executable, "train.py"],
+                "harness": [sys.executable, "-m", "toolkit.cli", "run", folder.name,
+                            "--backend", backend, "--quiet"]}
+    samples: dict[str, list[dict[str, float]]] = {"plain": [], "harness": []}
+    timed(commands["plain"], folder, env)  # warm the file cache once
     for index in range(repeats):
-        order = ("plain", "harness") if index % 2 == 0 else ("harness", "plain")
-        for kind in order:
-            samples[kind].append(timed(plain_cmd if kind == "plain" else harness_cmd,
-                                       folder, env))
-    result = {}
-    for kind, values in samples.items():
-        result[kind] = {"wall_s": [round(w, 3) for w, _ in values],
-                        "fit_s": [round(f, 3) for _, f in values],
-                        "wall_median_s": round(statistics.median(w for w, _ in values), 3),
-                        "fit_median_s": round(statistics.median(f for _, f in values), 3)}
-    result["wall_ratio"] = round(result["harness"]["wall_median_s"]
-                                 / result["plain"]["wall_median_s"], 4)
-    result["fit_ratio"] = round(result["harness"]["fit_median_s"]
-                                / result["plain"]["fit_median_s"], 4)
-    result["wall_difference_s"] = round(result["harness"]["wall_median_s"]
-                                        - result["plain"]["wall_median_s"], 3)
-    envs = sorted((folder / "runs").glob("*/env.json"))
-    last = json.loads(envs[-1].read_text())
-    result["harness_env"] = {k: last.get(k) for k in (
-        "device", "backend", "keras", "backend_version", "startup_seconds", "wall_seconds",
-        "fit_seconds", "peak_memory_mb")}
+        for kind in ("plain", "harness") if index % 2 == 0 else ("harness", "plain"):
+            samples[kind].append(timed(commands[kind], folder, env))
+    result: dict = {}
+    for kind, runs in samples.items():
+        result[kind] = {key: [round(r[key], 3) for r in runs] for key in runs[0]}
+        result[kind].update({f"{key}_median": round(statistics.median(r[key] for r in runs), 3)
+                             for key in runs[0]})
+    for key in ("wall_s", "cpu_s", "fit_s"):
+        plain, harness = result["plain"][f"{key}_median"], result["harness"][f"{key}_median"]
+        result[f"{key}_ratio"] = round(harness / plain, 4)
+        result[f"{key}_difference"] = round(harness - plain, 3)
+    # The harness' own per-step work, timed inside the run: immune to machine noise.
+    result["hook_share_of_fit"] = round(statistics.median(
+        r["hook_s"] / r["fit_s"] for r in samples["harness"]), 5)
     return result
 
 
@@ -148,28 +157,34 @@ def main() -> int:
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpu": cpu_model(), "cores": os.cpu_count(),
-                    "python": platform.python_version(), "device": job["harness_env"]["device"]},
+                    "python": platform.python_version(), "load_average": os.getloadavg()},
         "settings": vars(args),
         "training_job": job,
         "trivial_job": fixed,
         "summary": {
-            "wall_ratio": job["wall_ratio"],
-            "fit_ratio": job["fit_ratio"],
-            "fixed_cost_s": fixed["wall_difference_s"],
-            "training_overhead_s": round(job["wall_difference_s"] - fixed["wall_difference_s"], 3),
+            "wall_ratio": job["wall_s_ratio"],
+            "cpu_ratio": job["cpu_s_ratio"],
+            "fit_ratio": job["fit_s_ratio"],
+            "hook_share_of_fit": job["hook_share_of_fit"],
+            "fixed_cost_wall_s": fixed["wall_s_difference"],
+            "fixed_cost_cpu_s": fixed["cpu_s_difference"],
         },
     }
     out = REPO / "bench" / "results" / f"harness-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     s = report["summary"]
-    print(f"\ndevice: {report['machine']['device']} ({args.backend})")
-    print(f"training job: plain {job['plain']['wall_median_s']:.2f} s, harness "
-          f"{job['harness']['wall_median_s']:.2f} s -> wall ratio {s['wall_ratio']:.4f}; "
-          f"fit() time ratio {s['fit_ratio']:.4f}")
-    print(f"fixed start-up + wrap-up cost: {s['fixed_cost_s']:.2f} s "
-          f"(trivial job: plain {fixed['plain']['wall_median_s']:.2f} s, harness "
-          f"{fixed['harness']['wall_median_s']:.2f} s)")
+    print(f"\n{report['machine']['cpu']}, {args.backend}, load average "
+          f"{report['machine']['load_average'][0]:.1f} on {os.cpu_count()} cores")
+    print(f"training job, median of {args.repeats}: plain {job['plain']['wall_s_median']:.2f} s, "
+          f"harness {job['harness']['wall_s_median']:.2f} s")
+    print(f"  ratios harness/plain: wall {s['wall_ratio']:.4f}, CPU {s['cpu_ratio']:.4f}, "
+          f"fit() {s['fit_ratio']:.4f}")
+    print(f"  harness callbacks: {100 * s['hook_share_of_fit']:.3f}% of fit() time")
+    print(f"fixed start-up + wrap-up cost: {s['fixed_cost_wall_s']:.2f} s wall, "
+          f"{s['fixed_cost_cpu_s']:.2f} s CPU (trivial job: plain "
+          f"{fixed['plain']['wall_s_median']:.2f} s, "
+          f"harness {fixed['harness']['wall_s_median']:.2f} s)")
     print(f"written: {out.relative_to(REPO)}")
     return 0
 

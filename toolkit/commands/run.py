@@ -142,8 +142,9 @@ def _print_summary(outcomes: list) -> None:
         table = Table(title="final metrics")
         table.add_column("split")
         table.add_column("metric")
-        for outcome in outcomes:
-            table.add_column(f"seed {outcome.seed}", justify="right")
+        for outcome in outcomes:  # partial values of failed runs are labelled as such
+            label = "" if outcome.status == "complete" else f" ({outcome.status})"
+            table.add_column(f"seed {outcome.seed}{label}", justify="right")
         if len(complete) > 1:
             table.add_column(f"mean ± std ({len(complete)} complete)", justify="right")
         for split, name in keys:

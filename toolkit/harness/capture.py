@@ -80,6 +80,7 @@ class Capture:
         self.evaluation_steps: list[int] = []
         self.fits: list[dict[str, Any]] = []
         self.fit_seconds = 0.0
+        self.hook_seconds = 0.0  # time spent in the harness' callbacks (its per-step cost)
         self.nan_reason = ""
         self.warnings: list[str] = []
         self.model_info: dict[str, Any] = {}
@@ -262,6 +263,7 @@ class Capture:
             "evaluation_steps": self.evaluation_steps,
             "fits": self.fits,
             "fit_seconds": round(self.fit_seconds, 4),
+            "hook_seconds": round(self.hook_seconds, 4),
             "model": self.model_info,
             "warnings": warnings,
         }
@@ -290,6 +292,19 @@ def _with_callback(callbacks: Any, callback: Any) -> Any:
     return [*callbacks, callback]
 
 
+def _timed(method: Any) -> Any:
+    """Add the hook's own running time to ``capture.hook_seconds`` (the harness' cost)."""
+    @functools.wraps(method)
+    def timed(self: Any, *args: Any, **kwargs: Any) -> None:
+        started = time.perf_counter()
+        try:
+            method(self, *args, **kwargs)
+        finally:
+            self.capture.hook_seconds += time.perf_counter() - started
+
+    return timed
+
+
 @functools.cache
 def _recorders() -> tuple[type, type]:
     """The recording callbacks, built on first use (they subclass keras.callbacks.Callback).
@@ -311,21 +326,25 @@ def _recorders() -> tuple[type, type]:
             self.batches = 0
             self.started = time.perf_counter()
 
+        @_timed
         def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
             self.batches = 0
             self.started = time.perf_counter()
 
+        @_timed
         def on_train_batch_begin(self, batch: int, logs: Any = None) -> None:
             self.batches += 1
             if self.capture.nan_reason:
                 self._stop()
 
+        @_timed
         def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
             if not self.capture.nan_reason and not _finite((logs or {}).get("loss")):
                 self.capture.nan_reason = (
                     f"NaN loss at epoch {len(self.capture.epochs) + 1} (batch {batch + 1}): "
                     f"loss became {(logs or {}).get('loss')}")
 
+        @_timed
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             self.capture.record_epoch(dict(logs or {}), self.batches,
                                       time.perf_counter() - self.started)
@@ -347,9 +366,11 @@ def _recorders() -> tuple[type, type]:
             self.capture = capture
             self.batches = 0
 
+        @_timed
         def on_test_batch_begin(self, batch: int, logs: Any = None) -> None:
             self.batches += 1
 
+        @_timed
         def on_test_end(self, logs: Any = None) -> None:
             self.capture.record_evaluation(dict(logs or {}), self.batches)
 

@@ -60,7 +60,7 @@ class DataHooks:
         return DataError(
             what, where=where,
             fix=f"download the file on a machine with network access, then stage it with "
-            f"`{staging_command(url, root)}`",
+            f"`{staging_command(url, root if self.mirror and self.mirror.explicit else None)}`",
         )
 
     # -- patches ---------------------------------------------------------------------

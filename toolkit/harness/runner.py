@@ -175,7 +175,8 @@ def check_data_staged(plan: RunPlan) -> None:
     missing = [d.url for d in plan.manifest.data
                if d.kind in DATA_KINDS_MIRRORED and is_remote_url(d.url) and d.url not in staged]
     if missing:
-        commands = "; ".join(f"`{staging_command(url, plan.mirror.root)}`" for url in missing)
+        root = plan.mirror.root if plan.mirror.explicit else None
+        commands = "; ".join(f"`{staging_command(url, root)}`" for url in missing)
         raise DataError(
             f"The example downloads {len(missing)} file(s) the data mirror lacks, and downloads "
             f"are off: {', '.join(missing)}",
@@ -333,7 +334,8 @@ def _env_record(plan: RunPlan, info: dict[str, Any], child: dict[str, Any],
         script=plan.manifest.run.script,
         started=info["started"], finished=_now(), wall_seconds=round(wall, 3),
         startup_seconds=child.get("startup_seconds"),
-        fit_seconds=capture.get("fit_seconds"), epoch_seconds=capture.get("epoch_seconds", []),
+        fit_seconds=capture.get("fit_seconds"), hook_seconds=capture.get("hook_seconds"),
+        epoch_seconds=capture.get("epoch_seconds", []),
         exit_code=returncode, data=child.get("data", []), network=plan.network,
         model=capture.get("model", {}),
         **git_info(plan.repro_dir),
