@@ -11,7 +11,11 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -101,10 +105,13 @@ def png(path: Path, mode: str, size: tuple[int, int], color) -> str:
 
 
 def first_example_answers(running: RunningApp) -> None:
-    """The app's first example (what a visitor clicks first) gets an answer."""
+    """The app's first example (what a visitor clicks first) gets an answer, also when
+    several visitors ask at once while the app is still caching its examples."""
     config = json.loads((running.folder / "space_config.json").read_text())
     args = [example_value(running.folder, value) for value in config["examples"][0]]
-    assert all(output is not None for output in predict(running, *args))
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: predict(running, *args), range(4)))
+    assert all(output is not None for answer in answers for output in answer)
     assert running.process.poll() is None
 
 
@@ -204,6 +211,35 @@ def test_text_matches_the_model_on_textvectorization_ids(app, spaces):
     for index, name in enumerate(["negative", "neutral", "positive"]):
         assert shown[name] == pytest.approx(float(expected[index]), abs=1e-5)
     assert notes == "Used as given."
+
+
+CONCURRENT_CALLS = """
+import runpy, threading, numpy as np
+app = runpy.run_path("app.py", run_name="probe")
+errors = []
+def work():
+    for _ in range(150):
+        try:
+            app["predict"](np.zeros((1, %d), "int32"))
+        except Exception as exc:
+            errors.append(repr(exc))
+            return
+threads = [threading.Thread(target=work) for _ in range(4)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print("errors:", len(errors), errors[:1])
+"""
+
+
+def test_the_model_is_called_one_request_at_a_time(spaces):
+    """Keras' JAX predict_on_batch fails when two threads call it at once ("Buffer has been
+    deleted or donated"): Gradio runs cached examples and requests in parallel threads."""
+    folder, model = spaces["reviews"]
+    env = {**os.environ, "SPRINT_MODEL_PATH": str(model), "GRADIO_ANALYTICS_ENABLED": "False"}
+    done = subprocess.run([sys.executable, "-c", CONCURRENT_CALLS % TEXT_LENGTH], cwd=folder,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("errors: 0 []"), done.stdout
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t ", None])

@@ -28,8 +28,8 @@ from toolkit.space.examples import EXAMPLE_DIR
 from toolkit.space.pins import installed_version
 
 HUB_COLORS = {"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"}
-APP_IMPORTS = {"functools", "json", "logging", "os", "pathlib", "re", "gradio", "keras", "numpy",
-               "pandas", "PIL", "matplotlib"}
+APP_IMPORTS = {"functools", "json", "logging", "os", "pathlib", "re", "threading", "gradio",
+               "keras", "numpy", "pandas", "PIL", "matplotlib"}
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +189,7 @@ def test_examples_are_small_and_readable(root, models, slug):
             Image.open(path).verify()
     if slug == "digits":  # single-character class names are drawn as glyphs
         assert [row[0] for row in config["examples"]] == [
-            f"examples/drawing_{d}.png" for d in "012"]
+            f"examples/drawing_{d}.png" for d in "059"]
 
 
 def test_text_space_carries_the_vocabulary(root, models):
@@ -244,14 +244,14 @@ def test_hand_edits_are_kept_unless_forced(root, models):
 def test_files_no_longer_generated_are_removed_unless_edited(root, models):
     plan = generate(root, CASES["digits"], models["digits"]).plan
     folder = plan.folder
-    (folder / "examples" / "drawing_1.png").write_bytes(b"my own drawing")
+    (folder / "examples" / "drawing_5.png").write_bytes(b"my own drawing")
     repro = root / "reproductions" / "digits"
     manifest = Manifest.load(repro)
     manifest.task.class_names = [f"class_{i}" for i in range(10)]  # no glyphs: shapes instead
     manifest.save(repro)
     result = write_space(plan_space(repro, root, model=str(models["digits"])))
-    assert set(result.removed) == {"examples/drawing_0.png", "examples/drawing_2.png"}
-    assert result.kept == ["examples/drawing_1.png"]
+    assert set(result.removed) == {"examples/drawing_0.png", "examples/drawing_9.png"}
+    assert result.kept == ["examples/drawing_5.png"]
     assert (folder / "examples" / "shape_ring.png").is_file()
 
 
@@ -264,7 +264,7 @@ def test_cli_writes_the_space_and_reports_json(root, models, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert code == 0
     assert summary["family"] == "tabular_classification"
-    assert set(summary["written"]) >= {"app.py", "README.md", "requirements.txt",
+    assert set(summary["written"]) >= {"app.py", "README.md", "requirements.txt", ".gitignore",
                                       "space_config.json", "examples/sample.csv"}
     assert Path(summary["folder"]) == root / "spaces" / "heart"
 
@@ -305,3 +305,12 @@ def test_cli_serve_runs_the_app_locally(root, models):
     assert "Serving on http://127.0.0.1:" in log.read_text()
     with pytest.raises(OSError):  # nothing listens any more
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_a_repo_id_as_model_is_served_from_the_hub(root):
+    repro = write_manifest(root, CASES["digits"])
+    plan = plan_space(repro, root, model="hf://alice/other-digits")
+    assert plan.model.app_value == "hf://alice/other-digits"
+    assert plan.repo_id == "sprint-tests/digits"  # the manifest's repo names the Space's model
+    assert "no local model to inspect: the manifest's [task] is trusted as is" in plan.warnings
+    assert plan.config["input_shape"] == [28, 28, 1]

@@ -114,11 +114,11 @@ def test_push_creates_the_space_in_one_commit(space_hub, space):
 def test_push_updates_and_deletes_files_the_space_no_longer_has(space_hub, space):
     folder = space[0]
     push_space(folder, "alice/digits-demo")
-    (folder / "examples" / "drawing_2.png").unlink()
+    (folder / "examples" / "drawing_9.png").unlink()
     (folder / "app.py").write_text((folder / "app.py").read_text() + "# tweak\n")
     second = push_space(folder, "alice/digits-demo")
     files = space_hub.repos["alice/digits-demo"].files()
-    assert "examples/drawing_2.png" not in files
+    assert "examples/drawing_9.png" not in files
     assert files["app.py"].endswith(b"# tweak\n")
     assert space_hub.repos["alice/digits-demo"].resolve("main").oid == second
     assert space_hub.calls("commit") == 2
@@ -141,8 +141,11 @@ def test_push_with_a_read_only_token_fails_with_a_fix(space_hub, space, monkeypa
     monkeypatch.setenv("HF_TOKEN", READ_TOKEN)
     with pytest.raises(HubError) as caught:
         push_space(space[0], "alice/digits-demo")
-    assert "403" in caught.value.message and "How to fix:" in caught.value.message
-    assert READ_TOKEN not in caught.value.message
+    message = caught.value.message
+    assert "(403 Forbidden): it is a read-only token" in message
+    assert f"Where: {space_hub.url}/spaces/alice/digits-demo." in message
+    assert "then re-run `sprint space SLUG --push`" in message
+    assert READ_TOKEN not in message
     assert "alice/digits-demo" not in space_hub.repos
 
 

@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     summary = {
         "folder": str(plan.folder), "family": plan.family, "model_repo": plan.repo_id,
         "model": plan.model.app_value if plan.model else None,
+        "model_origin": plan.model.origin if plan.model else "the manifest's [hub] repo_id",
         "requirements": plan.pins.requirements, "pinned_from": plan.pins.source,
         "written": written.written, "unchanged": written.unchanged, "kept": written.kept,
         "removed": written.removed, "warnings": plan.warnings,
@@ -74,7 +75,8 @@ def print_summary(summary: dict) -> None:
 
     print(f"Space written to {summary['folder']} ({summary['family']}: "
           f"{FAMILIES[summary['family']]})")
-    print(f"  model: {summary['model'] or 'hf://' + summary['model_repo']}")
+    print(f"  model: {summary['model'] or 'hf://' + summary['model_repo']} "
+          f"(from {summary['model_origin']})")
     print(f"  requirements: {', '.join(summary['requirements'])}; pinned to "
           f"{summary['pinned_from']}")
     for key in ("written", "unchanged", "removed"):

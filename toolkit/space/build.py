@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.card import CardFacts, card_facts
 from toolkit.errors import ManifestError
 from toolkit.fsutil import atomic_write_bytes, atomic_write_json, sha256_bytes
 from toolkit.manifest import Manifest
-from toolkit.space.content import STYLE, USAGE, credits_markdown, short_description
+from toolkit.runs import RunRecord
+from toolkit.space.content import USAGE, credits_markdown, front_matter
 from toolkit.space.examples import make_examples
 from toolkit.space.family import FAMILIES, family_for
 from toolkit.space.model_info import ModelSignature, ModelSource, inspect_model, resolve_model
@@ -28,6 +30,8 @@ SPACES_DIR = "spaces"
 RECORD_NAME = ".sprint-space.json"
 CONFIG_NAME = "space_config.json"
 VOCAB_NAME = "vocab.txt"
+# What a running app writes next to itself (cached examples, flags): never committed.
+GITIGNORE = b".gradio/\n__pycache__/\n"
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "space"
 APP_TEMPLATES = {
     family: f"{'tabular' if family.startswith('tabular') else family}.py.j2" for family in FAMILIES
@@ -73,8 +77,6 @@ def plan_space(repro_dir: Path, root: Path, *, model: str | None = None) -> Spac
     publishes (the median run of the latest set). A local model is loaded once to check
     the manifest's task against it.
     """
-    from toolkit.card import card_facts
-
     repro_dir = Path(repro_dir)
     manifest = Manifest.load(repro_dir)
     facts = card_facts(repro_dir, manifest)
@@ -90,43 +92,29 @@ def plan_space(repro_dir: Path, root: Path, *, model: str | None = None) -> Spac
     if signature is None:
         warnings.append("no local model to inspect: the manifest's [task] is trusted as is")
     family_checks(manifest, family, signature)
-
-    verified = Verified()
-    if run is not None:
-        ran = next(r for r in facts.runs if r.run_id == run.run_id)
-        verified = Verified(f"run {run.run_id}", ran.backend, ran.keras, ran.backend_version,
-                            str(run.env().get("python", "")))
+    verified = verified_versions(facts, run)
     pins = pin_requirements(verified, manifest.run.backend, family)
     repo_id = manifest.hub.repo_id or (source.repo_id if source else "")
     if not repo_id:
         warnings.append("the manifest has no [hub] repo_id yet (run `sprint push` first): the "
                         "app only works with SPRINT_MODEL_PATH set")
 
-    title = manifest.example.title or manifest.slug
-    verified_with = (
-        f"trained with Keras {verified.keras} on {verified.backend} "
-        f"{verified.backend_version} ({verified.label})".replace("  ", " ")
-        if verified.label else "no checked run yet"
-    )
-    description = "\n\n".join(p for p in (manifest.example.description, USAGE[family]) if p)
     shape = input_shape(manifest, signature)
     examples = make_examples(
-        family, image_shape=shape, class_names=manifest.task.class_names,
+        family, shape=shape, class_names=manifest.task.class_names,
         features=tabular_features(manifest, signature) if family.startswith("tabular") else None,
-        series_shape=shape,
     )
-    files = dict(examples.files)
-    vocabulary_file = None
+    files = {**examples.files, ".gitignore": GITIGNORE}
     if family == "text_classification" and manifest.task.vocabulary:
         files[VOCAB_NAME] = read_vocabulary(repro_dir, manifest.task.vocabulary)
-        vocabulary_file = VOCAB_NAME
+    title = manifest.example.title or manifest.slug
     config = {
         "slug": manifest.slug,
         "family": family,
         "task_kind": manifest.task.kind,
         "title": title,
-        "description": description,
-        "article": credits_markdown(facts, repo_id, verified_with),
+        "description": "\n\n".join(filter(None, (manifest.example.description, USAGE[family]))),
+        "article": credits_markdown(facts, repo_id, verified.sentence),
         "model_repo": repo_id,
         "backend": pins.backend,
         "input_shape": list(shape),
@@ -134,20 +122,35 @@ def plan_space(repro_dir: Path, root: Path, *, model: str | None = None) -> Spac
         "class_names": manifest.task.class_names,
         "top_k": min(5, len(manifest.task.class_names)) or 5,
         "feature_names": manifest.task.feature_names,
-        "vocabulary_file": vocabulary_file,
+        "vocabulary_file": VOCAB_NAME if VOCAB_NAME in files else None,
         "examples": examples.rows,
     }
     files[CONFIG_NAME] = (json.dumps(config, indent=2, ensure_ascii=False) + "\n").encode()
-    context = {"slug": manifest.slug, "title": title, "family": family, "model_repo": repo_id,
-               "pins": pins, "description": description,
-               "article": config["article"]}
-    env = _jinja()
-    files["app.py"] = env.get_template(APP_TEMPLATES[family]).render(context).encode()
-    files["requirements.txt"] = env.get_template("requirements.txt.j2").render(context).encode()
-    context["front_matter"] = front_matter(manifest, family, pins, repo_id, title)
-    files["README.md"] = env.get_template("README.md.j2").render(context).encode()
+    files |= render_files(manifest, config, pins)
     return SpacePlan(manifest.slug, space_folder(root, manifest.slug), family, files, config,
                      pins, source, signature, repo_id, warnings + pins.notes)
+
+
+def verified_versions(facts: CardFacts, run: RunRecord | None) -> Verified:
+    """What the run the Space serves recorded (as the card reads it); empty without a run."""
+    if run is None:
+        return Verified()
+    ran = next(r for r in facts.runs if r.run_id == run.run_id)
+    return Verified(f"run {run.run_id}", ran.backend, ran.keras, ran.backend_version,
+                    str(run.env().get("python", "")))
+
+
+def render_files(manifest: Manifest, config: dict[str, Any], pins: Pins) -> dict[str, bytes]:
+    """app.py, requirements.txt and README.md from the templates."""
+    env = _jinja()
+    family, repo_id = config["family"], config["model_repo"]
+    context = {"slug": manifest.slug, "title": config["title"], "family": family,
+               "model_repo": repo_id, "pins": pins, "description": config["description"],
+               "article": config["article"],
+               "front_matter": front_matter(manifest, family, pins, repo_id, config["title"])}
+    return {name: env.get_template(template).render(context).encode() for name, template in (
+        ("app.py", APP_TEMPLATES[family]), ("requirements.txt", "requirements.txt.j2"),
+        ("README.md", "README.md.j2"))}
 
 
 def input_shape(manifest: Manifest, signature: ModelSignature | None) -> tuple[int | None, ...]:
@@ -235,34 +238,6 @@ def read_vocabulary(repro_dir: Path, relative: str) -> bytes:
             fix="save the vocabulary there (one token per line) or correct the path",
         )
     return path.read_bytes()
-
-
-def front_matter(manifest: Manifest, family: str, pins: Pins, repo_id: str, title: str) -> str:
-    """The YAML header Hugging Face reads to build and list the Space."""
-    import yaml
-
-    from toolkit.card import hub_datasets
-
-    emoji, color_from, color_to = STYLE[family]
-    meta: dict[str, Any] = {
-        "title": title,
-        "emoji": emoji,
-        "colorFrom": color_from,
-        "colorTo": color_to,
-        "sdk": "gradio",
-        "sdk_version": pins.gradio,
-        "python_version": pins.python,
-        "app_file": "app.py",
-        "pinned": False,
-        "license": manifest.hub.license or "apache-2.0",
-        "short_description": short_description(manifest.example.description or title),
-    }
-    if repo_id:
-        meta["models"] = [repo_id]
-    if datasets := hub_datasets(manifest):
-        meta["datasets"] = datasets
-    meta["tags"] = ["keras", "keras-io", "keras-sprint", family.replace("_", "-"), pins.backend]
-    return yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
 
 
 def _jinja():

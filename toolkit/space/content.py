@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from toolkit.card import VERDICT_WORDS, CardFacts, ResultRow
+from toolkit.card import VERDICT_WORDS, CardFacts, ResultRow, hub_datasets
 from toolkit.card import _people as people
 from toolkit.check import fmt
+from toolkit.manifest import Manifest
+from toolkit.space.pins import Pins
 
 SHORT_DESCRIPTION_MAX = 60  # the Hub rejects longer ones
 # family -> (emoji, colorFrom, colorTo); colours are the Hub's allowed names.
@@ -80,3 +83,29 @@ def _result_line(row: ResultRow) -> str:
         reproduced = f"{fmt(row.mean)}{spread}{seeds}"
     return (f"- {metric.split} {metric.name}: reported {fmt(metric.value)}, reproduced "
             f"{reproduced} ({row.verdict})")
+
+
+def front_matter(manifest: Manifest, family: str, pins: Pins, repo_id: str, title: str) -> str:
+    """The YAML header Hugging Face reads to build and list the Space."""
+    import yaml
+
+    emoji, color_from, color_to = STYLE[family]
+    meta: dict[str, Any] = {
+        "title": title,
+        "emoji": emoji,
+        "colorFrom": color_from,
+        "colorTo": color_to,
+        "sdk": "gradio",
+        "sdk_version": pins.gradio,
+        "python_version": pins.python,
+        "app_file": "app.py",
+        "pinned": False,
+        "license": manifest.hub.license or "apache-2.0",
+        "short_description": short_description(manifest.example.description or title),
+    }
+    if repo_id:
+        meta["models"] = [repo_id]
+    if datasets := hub_datasets(manifest):
+        meta["datasets"] = datasets
+    meta["tags"] = ["keras", "keras-io", "keras-sprint", family.replace("_", "-"), pins.backend]
+    return yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)

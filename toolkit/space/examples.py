@@ -29,25 +29,23 @@ class Examples:
 def make_examples(
     family: str,
     *,
-    image_shape: tuple[int | None, ...] = (),
+    shape: tuple[int | None, ...] = (),
     class_names: list[str] | None = None,
     features: list[tuple[str, str]] | None = None,
-    series_shape: tuple[int | None, ...] = (),
 ) -> Examples:
-    """Examples for ``family``; shapes and names only need to be known for tabular and series."""
+    """Examples for ``family``. ``shape`` is the model's input shape without the batch axis
+    (images, series); ``features`` the (name, dtype) of tabular columns."""
     if family in ("image_classification", "image_to_image"):
-        examples = _image_examples(image_shape, class_names or [])
-    elif family == "text_classification":
-        examples = Examples(rows=[[text] for text in SAMPLE_TEXTS])
-    elif family in ("tabular_classification", "tabular_regression"):
-        examples = _table_examples(features or [])
-    elif family == "time_series":
-        examples = _series_examples(series_shape)
-    elif family == "generative":
-        examples = Examples(rows=[[0, 4], [42, 1]])
-    else:
-        examples = Examples(rows=[["random"]])
-    return examples
+        return _image_examples(shape, class_names or [])
+    if family == "text_classification":
+        return Examples(rows=[[text] for text in SAMPLE_TEXTS])
+    if family in ("tabular_classification", "tabular_regression"):
+        return _table_examples(features or [])
+    if family == "time_series":
+        return _series_examples(shape)
+    if family == "generative":
+        return Examples(rows=[[0, 4], [42, 1]])  # (seed, samples)
+    return Examples(rows=[["random"]])
 
 
 def _png(image) -> bytes:
@@ -57,15 +55,18 @@ def _png(image) -> bytes:
 
 
 def _image_examples(shape: tuple[int | None, ...], class_names: list[str]) -> Examples:
-    """Three drawings: the first class names as glyphs when they are single characters
-    (digits, letters), else simple shapes. Greyscale models get white on black."""
-    from PIL import Image, ImageDraw, ImageFont
+    """Three drawings. When the classes are single characters (digits, letters), three of
+    them spread over the list (first, middle, last), drawn as glyphs filling ~70% of the
+    height like MNIST digits; else simple shapes. Greyscale models get white on black."""
+    from PIL import Image, ImageDraw
 
     height, width = (shape[0] or 64, shape[1] or 64) if len(shape) >= 2 else (64, 64)
     grey = len(shape) == 2 or (len(shape) == 3 and shape[2] == 1)
     scale = max(1, min(256 // max(height, width), 4))
     size = (width * scale, height * scale)
-    glyphs = [n for n in class_names if len(n.strip()) == 1][:3]
+    characters = [n.strip() for n in class_names if len(n.strip()) == 1]
+    glyphs = [characters[i] for i in (0, len(characters) // 2, -1)] if len(characters) >= 3 \
+        else []
     palette = [((30, 60, 160), (250, 200, 40)), ((20, 120, 60), (240, 240, 240)),
                ((150, 30, 40), (90, 200, 250))]
     examples = Examples()
@@ -74,10 +75,8 @@ def _image_examples(shape: tuple[int | None, ...], class_names: list[str]) -> Ex
         image = Image.new("L" if grey else "RGB", size, background[0] if grey else background)
         draw = ImageDraw.Draw(image)
         fill = ink[0] if grey else ink
-        if len(glyphs) == 3:
-            font = ImageFont.load_default(size=int(min(size) * 0.7))
-            draw.text((size[0] / 2, size[1] / 2), glyphs[i], fill=fill, font=font, anchor="mm",
-                      stroke_width=max(1, min(size) // 28), stroke_fill=fill)
+        if glyphs:
+            _draw_glyph(draw, glyphs[i], size, fill)
             name = f"{EXAMPLE_DIR}/drawing_{_safe(glyphs[i])}.png"
         else:
             _draw_shape(draw, i, size, fill)
@@ -85,6 +84,17 @@ def _image_examples(shape: tuple[int | None, ...], class_names: list[str]) -> Ex
         examples.files[name] = _png(image)
         examples.rows.append([name])
     return examples
+
+
+def _draw_glyph(draw, glyph: str, size: tuple[int, int], fill) -> None:
+    """``glyph`` centred, its ink ~70% of the image height (PIL's bundled scalable font)."""
+    from PIL import ImageFont
+
+    left, top, right, bottom = draw.textbbox((0, 0), glyph, anchor="lt",
+                                              font=ImageFont.load_default(size=100))
+    fit = min(0.7 * size[1] / max(bottom - top, 1), 0.8 * size[0] / max(right - left, 1))
+    font = ImageFont.load_default(size=int(100 * fit))
+    draw.text((size[0] / 2, size[1] / 2), glyph, fill=fill, font=font, anchor="mm")
 
 
 def _draw_shape(draw, index: int, size: tuple[int, int], fill) -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from toolkit.card import MODEL_FILE
 from toolkit.errors import UsageError
+from toolkit.hub import REPO_ID_RE
 from toolkit.runs import RunRecord
-
-MODEL_FILE = "model.keras"
-REPO_ID_RE = re.compile(r"^(hf://)?[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
 @dataclass(frozen=True)
@@ -21,9 +19,6 @@ class TensorSpec:
     shape: tuple[int | None, ...]
     dtype: str
 
-    def to_dict(self) -> dict:
-        return {"name": self.name, "shape": list(self.shape), "dtype": self.dtype}
-
 
 @dataclass(frozen=True)
 class ModelSignature:
@@ -33,11 +28,11 @@ class ModelSignature:
 
 @dataclass(frozen=True)
 class ModelSource:
-    """A local ``.keras`` file or a Hub repository, and the run that produced it (if known)."""
+    """A local ``.keras`` file or a Hub repository, and where it was named."""
 
     path: Path | None = None
     repo_id: str = ""
-    origin: str = ""
+    origin: str = ""  # "--model", or the run it comes from
 
     @property
     def app_value(self) -> str:
@@ -51,14 +46,15 @@ def resolve_model(model_arg: str | None, run: RunRecord | None) -> ModelSource |
         path = Path(model_arg).expanduser()
         if path.is_file():
             return ModelSource(path=path.resolve(), origin="--model")
-        if path.suffix == ".keras" or path.exists() or not REPO_ID_RE.match(model_arg):
+        repo_id = model_arg.removeprefix("hf://")
+        if path.suffix == ".keras" or path.exists() or not REPO_ID_RE.match(repo_id):
             raise UsageError(
                 f"--model {model_arg!r} is neither a .keras file nor a Hub repo id",
                 where="the --model option",
                 fix="pass the path of a saved model (e.g. runs/<id>/model.keras) or a repo id "
                 "such as keras-io/mnist-convnet",
             )
-        return ModelSource(repo_id=model_arg.removeprefix("hf://"), origin="--model")
+        return ModelSource(repo_id=repo_id, origin="--model")
     if run is not None and (run.path / MODEL_FILE).is_file():
         return ModelSource(path=(run.path / MODEL_FILE).resolve(), origin=f"run {run.run_id}")
     return None

@@ -39,6 +39,15 @@ class Verified:
     backend_version: str = ""
     python: str = ""
 
+    @property
+    def sentence(self) -> str:
+        """``trained with Keras 3.x on jax 0.y (run ...)``, for the credits."""
+        if not self.label:
+            return "no checked run yet"
+        backend = " ".join(filter(None, (self.backend, self.backend_version)))
+        return f"trained with Keras {self.keras or '(version not recorded)'}" + (
+            f" on {backend}" if backend else "") + f" ({self.label})"
+
 
 def installed_version(*dists: str) -> str:
     """The installed version of the first of ``dists`` found, else ``""``."""

@@ -76,14 +76,21 @@ def push_space(folder: Path, space_id: str, *, private: bool = False,
     def call(what: str, fn: Callable[[], Any]) -> Any:
         return _with_retries(fn, what, ctx, time.sleep, log)
 
-    with _client_timeout(policy.timeout):
-        call("create the Space", lambda: api.create_repo(
-            space_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True))
-        remote = call("list the Space's files",
-                      lambda: api.list_repo_files(space_id, repo_type="space"))
-        info = call("upload the files", lambda: api.create_commit(
-            space_id, operations=operations(files, remote), commit_message=message,
-            repo_type="space"))
+    try:
+        with _client_timeout(policy.timeout):
+            ctx.identity = call("check the token", lambda: api.whoami(cache=False))
+            call("create the Space", lambda: api.create_repo(
+                space_id, repo_type="space", space_sdk="gradio", private=private,
+                exist_ok=True))
+            remote = call("list the Space's files",
+                          lambda: api.list_repo_files(space_id, repo_type="space"))
+            info = call("upload the files", lambda: api.create_commit(
+                space_id, operations=operations(files, remote), commit_message=message,
+                repo_type="space"))
+    except HubError as exc:  # toolkit.hub words its errors for model repos and `sprint push`
+        where = (exc.where or "").replace(f"{ctx.endpoint}/", f"{ctx.endpoint}/spaces/")
+        fix = (exc.fix or "").replace("`sprint push`", "`sprint space SLUG --push`")
+        raise HubError(exc.what, where=where, fix=fix) from None
     return info.oid
 
 
