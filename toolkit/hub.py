@@ -240,8 +240,8 @@ class PushResult:
 
 
 @dataclass
-class _Context:
-    """What error messages need to know; never holds the token."""
+class HubContext:
+    """What error messages need to know about one Hub operation; never holds the token."""
 
     repo_id: str
     endpoint: str
@@ -249,10 +249,32 @@ class _Context:
     policy: RetryPolicy
     identity: dict[str, Any] = field(default_factory=dict)
     attempts: int = 0
+    repo_type: str = "model"  # or "space"
+    command: str = "sprint push"  # what the user re-runs
 
     @property
     def namespace(self) -> str:
         return self.repo_id.split("/")[0]
+
+    @property
+    def repo_url(self) -> str:
+        prefix = "spaces/" if self.repo_type == "space" else ""
+        return f"{self.endpoint}/{prefix}{self.repo_id}"
+
+
+def require_token(endpoint: str, action: str = "nothing can be pushed") -> str:
+    """The token ``huggingface_hub`` would use, or a :class:`HubError` saying how to get one."""
+    from huggingface_hub import get_token
+
+    token = get_token()
+    if not token:
+        raise HubError(
+            f"No Hugging Face token found, so {action}",
+            where="the HF_TOKEN environment variable and the login cache",
+            fix=f"create a token with the 'Write' role at {endpoint}/settings/tokens, then "
+            "run `hf auth login` or set HF_TOKEN",
+        )
+    return token
 
 
 def token_source() -> str:
@@ -272,28 +294,21 @@ def push(plan: PushPlan, *, private: bool = False, create_pr: bool = False,
     Raises :class:`HubError` for every failure; nothing is committed then, except when the
     Hub failed after accepting the commit (the message says so).
     """
-    from huggingface_hub import HfApi, get_token
+    from huggingface_hub import HfApi
 
     policy = policy or RetryPolicy.from_env()
     log = log or (lambda message: print(message, file=sys.stderr))
-    token = get_token()
-    if not token:
-        raise HubError(
-            "No Hugging Face token found, so nothing can be pushed",
-            where="the HF_TOKEN environment variable and the login cache",
-            fix=f"create a token with the 'Write' role at {plan.endpoint}/settings/tokens, then "
-            "run `hf auth login` or set HF_TOKEN",
-        )
+    token = require_token(plan.endpoint)
     _refuse_leaked_token(plan, token)
-    ctx = _Context(plan.repo_id, plan.endpoint, token_source(), policy)
+    ctx = HubContext(plan.repo_id, plan.endpoint, token_source(), policy)
     api = HfApi(endpoint=plan.endpoint, token=token, library_name="keras-sprint",
                 library_version=__version__)
     del token  # only the client holds it from here on
 
     def call(what: str, fn: Callable[[], T]) -> T:
-        return _with_retries(fn, what, ctx, sleep, log)
+        return with_retries(fn, what, ctx, sleep, log)
 
-    with _client_timeout(policy.timeout):
+    with client_timeout(policy.timeout):
         ctx.identity = call("check the token", lambda: api.whoami(cache=False))
         _check_namespace(api, ctx, call)
         repo_url = call("create the repository", lambda: api.create_repo(
@@ -341,7 +356,7 @@ def _refuse_leaked_token(plan: PushPlan, token: str) -> None:
 
 
 @contextmanager
-def _client_timeout(seconds: float) -> Iterator[None]:
+def client_timeout(seconds: float) -> Iterator[None]:
     """Give ``huggingface_hub``'s shared HTTP client a timeout (it has none by default)."""
     from huggingface_hub.utils import get_session
 
@@ -354,7 +369,7 @@ def _client_timeout(seconds: float) -> Iterator[None]:
         session.timeout = previous
 
 
-def _with_retries(fn: Callable[[], T], what: str, ctx: _Context,
+def with_retries(fn: Callable[[], T], what: str, ctx: HubContext,
                   sleep: Callable[[float], None], log: Callable[[str], None]) -> T:
     for attempt in range(1, ctx.policy.attempts + 1):
         ctx.attempts = attempt
@@ -373,7 +388,7 @@ def _with_retries(fn: Callable[[], T], what: str, ctx: _Context,
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _check_namespace(api: Any, ctx: _Context, call: Callable[..., Any]) -> None:
+def _check_namespace(api: Any, ctx: HubContext, call: Callable[..., Any]) -> None:
     """Refuse early, with a precise message, to push where the account cannot write."""
     from huggingface_hub.errors import RepositoryNotFoundError
 
@@ -499,15 +514,15 @@ def _stage(exc: BaseException, root: BaseException, what: str) -> str:
             "look the repository up": "lookup"}.get(what, "commit")
 
 
-def hub_error(exc: BaseException, what: str, ctx: _Context) -> HubError:
+def hub_error(exc: BaseException, what: str, ctx: HubContext) -> HubError:
     """Turn what ``huggingface_hub``/``httpx2`` raised into a :class:`HubError` that teaches."""
     import httpx2
 
     root = _root_cause(exc)
     stage = _stage(exc, root, what)
     status = _status(root)
-    where = f"{ctx.endpoint}/{ctx.repo_id}"
-    rerun = "re-run `sprint push` (files already on the Hub are not sent again)"
+    where = ctx.repo_url
+    rerun = f"re-run `{ctx.command}` (files already on the Hub are not sent again)"
     nothing = ("Nothing was committed: the repository keeps its previous state and the "
                "local reproduction is unchanged")
     tried = f" after {ctx.attempts} attempt{'s' if ctx.attempts != 1 else ''}"
@@ -566,7 +581,7 @@ def hub_error(exc: BaseException, what: str, ctx: _Context) -> HubError:
             f"Could not connect to the Hub{tried} ({type(root).__name__}). {nothing}",
             where=ctx.endpoint,
             fix="check your network and proxy settings, and HF_ENDPOINT if you set it; then "
-            "re-run `sprint push`")
+            f"re-run `{ctx.command}`")
     if isinstance(root, httpx2.HTTPError):
         return HubError(
             f"The connection to the Hub broke{tried} while trying to {what} "
@@ -595,7 +610,7 @@ def _after_commit(stage: str, nothing: str) -> str:
     return nothing
 
 
-def _missing_permission(ctx: _Context) -> str:
+def _missing_permission(ctx: HubContext) -> str:
     """Which permission the token lacks, from what ``whoami`` said about it."""
     auth = (ctx.identity.get("auth") or {}).get("accessToken") or {}
     role, user = auth.get("role"), ctx.identity.get("name", "")

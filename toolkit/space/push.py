@@ -39,17 +39,18 @@ def push_space(folder: Path, space_id: str, *, private: bool = False,
     Returns the commit id. Remote files the folder no longer has are deleted in the same
     commit. Raises :class:`HubError` for every failure.
     """
-    from huggingface_hub import HfApi, get_token
+    from huggingface_hub import HfApi
 
     from toolkit import __version__
     from toolkit.card import hub_url
     from toolkit.hub import (
+        HubContext,
         RetryPolicy,
-        _client_timeout,
-        _Context,
-        _with_retries,
+        client_timeout,
+        require_token,
         token_source,
         validate_repo_id,
+        with_retries,
     )
 
     validate_repo_id(space_id, where="--space-id or [hub] space_id")
@@ -57,40 +58,29 @@ def push_space(folder: Path, space_id: str, *, private: bool = False,
     if "app.py" not in files or "README.md" not in files:
         raise HubError(f"{folder} is not a generated Space (no app.py or README.md)",
                        where=str(folder), fix="run `sprint space SLUG` first")
-    token = get_token()
-    if not token:
-        raise HubError(
-            "No Hugging Face token found, so the Space cannot be pushed",
-            where="the HF_TOKEN environment variable and the login cache",
-            fix=f"create a token with the 'Write' role at {hub_url()}/settings/tokens, then "
-            "run `hf auth login` or set HF_TOKEN",
-        )
+    token = require_token(hub_url(), "the Space cannot be pushed")
     refuse_leaked_token(files, token)
     policy = RetryPolicy.from_env()
-    ctx = _Context(space_id, hub_url(), token_source(), policy)
+    ctx = HubContext(space_id, hub_url(), token_source(), policy, repo_type="space",
+                     command="sprint space SLUG --push")
     api = HfApi(endpoint=ctx.endpoint, token=token, library_name="keras-sprint",
                 library_version=__version__)
     del token  # only the client holds it from here on
     log = log or (lambda text: print(text, file=sys.stderr))
 
     def call(what: str, fn: Callable[[], Any]) -> Any:
-        return _with_retries(fn, what, ctx, time.sleep, log)
+        return with_retries(fn, what, ctx, time.sleep, log)
 
-    try:
-        with _client_timeout(policy.timeout):
-            ctx.identity = call("check the token", lambda: api.whoami(cache=False))
-            call("create the Space", lambda: api.create_repo(
-                space_id, repo_type="space", space_sdk="gradio", private=private,
-                exist_ok=True))
-            remote = call("list the Space's files",
-                          lambda: api.list_repo_files(space_id, repo_type="space"))
-            info = call("upload the files", lambda: api.create_commit(
-                space_id, operations=operations(files, remote), commit_message=message,
-                repo_type="space"))
-    except HubError as exc:  # toolkit.hub words its errors for model repos and `sprint push`
-        where = (exc.where or "").replace(f"{ctx.endpoint}/", f"{ctx.endpoint}/spaces/")
-        fix = (exc.fix or "").replace("`sprint push`", "`sprint space SLUG --push`")
-        raise HubError(exc.what, where=where, fix=fix) from None
+    with client_timeout(policy.timeout):
+        ctx.identity = call("check the token", lambda: api.whoami(cache=False))
+        call("create the Space", lambda: api.create_repo(
+            space_id, repo_type="space", space_sdk="gradio", private=private,
+            exist_ok=True))
+        remote = call("list the Space's files",
+                      lambda: api.list_repo_files(space_id, repo_type="space"))
+        info = call("upload the files", lambda: api.create_commit(
+            space_id, operations=operations(files, remote), commit_message=message,
+            repo_type="space"))
     return info.oid
 
 
