@@ -54,7 +54,6 @@ FREE_RE = re.compile(
     r"<!-- sprint:free (?P<name>[a-z0-9-]+) -->\n(?P<body>.*?)<!-- /sprint:free -->", re.S)
 MARKER_RE = re.compile(re.escape(GENERATED_MARKER) + r"[^\n]*checksum sha256:(?P<sum>[0-9a-f]{64})"
                        r"[^\n]*-->\n?")
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 MODEL_FILE = "model.keras"
 
 # Manifest task kinds -> the Hub's pipeline tags (kinds that already are tags map to themselves).
@@ -455,16 +454,9 @@ def scaffold_output(path: Path, text: str) -> bool:
 
 
 def _environment() -> Any:
-    import jinja2
+    from toolkit.templating import environment
 
-    from toolkit.project import project_root
-
-    folders = [p for p in (project_root() / "templates", TEMPLATES_DIR) if p.is_dir()]
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(p) for p in dict.fromkeys(folders)]),
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-        trim_blocks=True, lstrip_blocks=True, autoescape=False,
-    )
+    env = environment()
     env.filters["num"] = _num
     env.filters["cell"] = lambda s: str(s).replace("|", "\\|").replace("\n", " ").strip()
     env.filters["people"] = _people

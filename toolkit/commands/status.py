@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 
     from toolkit.status import MetricFigure
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "status"
 PAGE_MARKER = '<meta name="generator" content="keras-sprint status">'
 ASSETS = ("style.css", "status.js")
 STAGE_STYLE = {
@@ -180,7 +179,7 @@ def write_html(rows: list[ReproductionStatus], out_dir: Path, *, root: Path,
     thumbnails; a copy is skipped when the destination already has the same size and
     modification time. Refuses to overwrite an ``index.html`` this command did not write.
     """
-    import jinja2
+    from toolkit.templating import environment, template_path
 
     out_dir = Path(out_dir)
     page = out_dir / "index.html"
@@ -194,16 +193,14 @@ def write_html(rows: list[ReproductionStatus], out_dir: Path, *, root: Path,
         raise UsageError(f"{out_dir} is a file, not a folder", where="--html",
                          fix="give a folder path, e.g. --html site/")
     for name in ASSETS:
-        data = (TEMPLATE_DIR / name).read_bytes()
+        data = template_path("status", name).read_bytes()
         dest = out_dir / "assets" / name
         if not dest.is_file() or dest.read_bytes() != data:
             atomic_write_bytes(dest, data)
     thumbs = {r.slug: _copy_curves(Path(root) / r.curves, out_dir / "assets" / "curves",
                                    r.slug) for r in rows if r.curves}
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True,
-                             lstrip_blocks=True)
+    env = environment("status", autoescape=True)
     env.filters["fmt"] = fmt
     html = env.get_template("index.html.j2").render(
         rows=rows, thumbs=thumbs, counts=summary(rows), stages=STAGES, marker=PAGE_MARKER,

@@ -32,7 +32,6 @@ CONFIG_NAME = "space_config.json"
 VOCAB_NAME = "vocab.txt"
 # What a running app writes next to itself (cached examples, flags): never committed.
 GITIGNORE = b".gradio/\n__pycache__/\n"
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "space"
 APP_TEMPLATES = {
     family: f"{'tabular' if family.startswith('tabular') else family}.py.j2" for family in FAMILIES
 }
@@ -241,12 +240,9 @@ def read_vocabulary(repro_dir: Path, relative: str) -> bytes:
 
 
 def _jinja():
-    import jinja2
+    from toolkit.templating import environment
 
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, autoescape=False,
-    )
+    return environment("space")
 
 
 def write_space(plan: SpacePlan, *, force: bool = False) -> SpaceWrite:
