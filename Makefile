@@ -47,7 +47,7 @@ browser:
 
 ## data: stage ../shared/data in the local data mirror (data-mirror/) under the real origin URLs
 data: venv
-	$(PY) scripts/stage_shared_data.py
+	bash scripts/stage_shared_data.sh
 
 bench: venv
 	$(PY) bench/bench_scaffold.py
