@@ -255,4 +255,7 @@ def running_app(folder: Path, model_value: str | None, *, timeout: float = 240) 
         startup = wait_for_app(url, process, timeout=timeout, log_path=log)
         yield RunningApp(Path(folder), url, process, log, startup)
     finally:
+        if process.poll() is not None:  # died while tests used it: show why
+            tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+            print(f"app {folder} exited early with code {process.returncode}; log tail:\n{tail}")
         stop_app(process)

@@ -77,7 +77,7 @@ def test_image_space_in_chromium(tmp_path: Path, chromium: str) -> None:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(app.url)
+            page.goto(app.url, timeout=120_000)  # a loaded CI machine is slow
             expect(page.get_by_role("heading", name="Digits in a browser")).to_be_visible(
                 timeout=60_000)
             label = page.locator('[data-testid="label-output-value"]')

@@ -12,8 +12,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from harness_fixtures import isolated_env, run_quietly
 
-from tests.harness_fixtures import isolated_env, run_quietly
 from toolkit.cli import main
 from toolkit.manifest import Manifest
 from toolkit.validate import validate

@@ -341,8 +341,9 @@ def _recorders() -> tuple[type, type]:
         def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
             if not self.capture.nan_reason and not _finite((logs or {}).get("loss")):
                 self.capture.nan_reason = (
-                    f"NaN loss at epoch {len(self.capture.epochs) + 1} (batch {batch + 1}): "
-                    f"loss became {(logs or {}).get('loss')}")
+                    # Logs may reach this (worker-thread) callback a batch late: "seen at".
+                    f"NaN loss at epoch {len(self.capture.epochs) + 1} "
+                    f"(seen at batch {batch + 1}): loss became {(logs or {}).get('loss')}")
 
         @_timed
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
