@@ -75,18 +75,35 @@ class MultiHeadGraphAttention(layers.Layer):
         return ops.relu(ops.concatenate([head(node_states, edges) for head in self.heads], -1))
 
 
+@keras.saving.register_keras_serializable(package="sprint")
 class GraphAttentionNetwork(keras.Model):
-    """GAT over an in-memory graph; inputs are node indices, outputs their logits."""
+    """GAT over an in-memory graph; inputs are node indices, outputs their logits.
 
-    def __init__(self, node_states, edges, num_classes, **kwargs):
+    The graph (node features, edges) lives in non-trainable variables, so ``model.keras``
+    carries it; call :meth:`set_graph` once after building a new model.
+    """
+
+    def __init__(self, num_nodes, num_features, num_edges, num_classes, **kwargs):
         super().__init__(**kwargs)
-        self.node_states = ops.convert_to_tensor(node_states, "float32")
-        self.edges = ops.convert_to_tensor(edges, "int32")
+        self.sizes = {"num_nodes": num_nodes, "num_features": num_features,
+                      "num_edges": num_edges, "num_classes": num_classes}
+        self.node_states = self.add_weight(
+            shape=(num_nodes, num_features), initializer="zeros", trainable=False,
+            name="node_states",
+        )
+        self.edges = self.add_weight(
+            shape=(num_edges, 2), initializer="zeros", dtype="int32", trainable=False,
+            name="edges",
+        )
         self.preprocess = layers.Dense(HIDDEN_UNITS * NUM_HEADS, activation="relu")
         self.attention_layers = [
             MultiHeadGraphAttention(HIDDEN_UNITS) for _ in range(NUM_LAYERS)
         ]
         self.output_layer = layers.Dense(num_classes)
+
+    def set_graph(self, node_states: np.ndarray, edges: np.ndarray) -> None:
+        self.node_states.assign(node_states.astype("float32"))
+        self.edges.assign(edges.astype("int32"))
 
     def call(self, indices):
         x = self.preprocess(self.node_states)
@@ -94,6 +111,9 @@ class GraphAttentionNetwork(keras.Model):
             x = attention(x, self.edges) + x
         indices = ops.reshape(ops.cast(indices, "int32"), (-1,))
         return ops.take(self.output_layer(x), indices, axis=0)
+
+    def get_config(self):
+        return {**super().get_config(), **self.sizes}
 
 
 def load_cora() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -126,7 +146,10 @@ def main() -> None:
     node_states = papers.sort_values("paper_id").iloc[:, 1:-1].to_numpy("float32")
     print("Edges:", edges.shape, "node features:", node_states.shape)
 
-    model = GraphAttentionNetwork(node_states, edges, papers["subject"].nunique(), name="gat")
+    model = GraphAttentionNetwork(
+        *node_states.shape, len(edges), papers["subject"].nunique(), name="gat"
+    )
+    model.set_graph(node_states, edges)
     model.compile(
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         optimizer=keras.optimizers.SGD(LEARNING_RATE, momentum=MOMENTUM),

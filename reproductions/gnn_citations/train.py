@@ -107,20 +107,36 @@ class GraphConv(layers.Layer):
         return ops.normalize(updated, axis=-1, order=2)
 
 
+@keras.saving.register_keras_serializable(package="sprint")
 class GNNNodeClassifier(keras.Model):
-    """Node classifier over a fixed in-memory graph; inputs are node indices."""
+    """Node classifier over a fixed in-memory graph; inputs are node indices.
 
-    def __init__(self, node_features, edges, num_classes, **kwargs):
+    The graph (node features, edges) lives in non-trainable variables, so ``model.keras``
+    carries it; call :meth:`set_graph` once after building a new model.
+    """
+
+    def __init__(self, num_nodes, num_features, num_edges, num_classes, **kwargs):
         super().__init__(**kwargs)
-        self.node_features = ops.convert_to_tensor(node_features, "float32")
-        self.edges = ops.convert_to_tensor(edges, "int32")
-        self.edge_weights = ops.ones((edges.shape[1],)) / edges.shape[1]
-        num_nodes = node_features.shape[0]
+        self.sizes = {"num_nodes": num_nodes, "num_features": num_features,
+                      "num_edges": num_edges, "num_classes": num_classes}
+        self.node_features = self.add_weight(
+            shape=(num_nodes, num_features), initializer="zeros", trainable=False,
+            name="node_features",
+        )
+        self.edges = self.add_weight(
+            shape=(2, num_edges), initializer="zeros", dtype="int32", trainable=False,
+            name="edges",
+        )
+        self.edge_weights = ops.ones((num_edges,)) / num_edges
         self.preprocess = feed_forward(HIDDEN_UNITS, DROPOUT_RATE, name="preprocess")
         self.conv1 = GraphConv(HIDDEN_UNITS, DROPOUT_RATE, num_nodes, name="graph_conv1")
         self.conv2 = GraphConv(HIDDEN_UNITS, DROPOUT_RATE, num_nodes, name="graph_conv2")
         self.postprocess = feed_forward(HIDDEN_UNITS, DROPOUT_RATE, name="postprocess")
         self.compute_logits = layers.Dense(num_classes, name="logits")
+
+    def set_graph(self, node_features: np.ndarray, edges: np.ndarray) -> None:
+        self.node_features.assign(node_features.astype("float32"))
+        self.edges.assign(edges.astype("int32"))
 
     def call(self, node_indices, training=None):
         # ``training`` is passed on by hand: Keras 3 does not propagate it to layers applied
@@ -132,6 +148,9 @@ class GNNNodeClassifier(keras.Model):
         x = self.postprocess(x, training=training)
         node_indices = ops.reshape(ops.cast(node_indices, "int32"), (-1,))
         return self.compute_logits(ops.take(x, node_indices, axis=0))
+
+    def get_config(self):
+        return {**super().get_config(), **self.sizes}
 
 
 def train_and_test(model: keras.Model, x_train, y_train, x_test, y_test) -> float:
@@ -172,7 +191,8 @@ def main() -> None:
 
     node_features = papers.sort_values("paper_id")[terms].to_numpy("float32")
     edges = citations[["source", "target"]].to_numpy().T
-    gnn = GNNNodeClassifier(node_features, edges, len(subjects), name="gnn_model")
+    gnn = GNNNodeClassifier(*node_features.shape, edges.shape[1], len(subjects), name="gnn_model")
+    gnn.set_graph(node_features, edges)
     train_and_test(
         gnn,
         train_data["paper_id"].to_numpy("int32"), y_train,

@@ -54,6 +54,22 @@ class Distiller(keras.Model):
         ) * self.temperature**2
         return self.alpha * student_loss + (1 - self.alpha) * distillation_loss
 
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "student": keras.saving.serialize_keras_object(self.student),
+            "teacher": keras.saving.serialize_keras_object(self.teacher),
+            "alpha": self.alpha,
+            "temperature": self.temperature,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for part in ("student", "teacher"):
+            config[part] = keras.saving.deserialize_keras_object(config[part])
+        return cls(**config)
+
 
 def conv_net(filters: tuple[int, int], name: str) -> keras.Model:
     return keras.Sequential(

@@ -68,7 +68,7 @@ def generate(model: keras.Model, seed_text: str, chars: list[str], temperature: 
         x = np.zeros((1, MAXLEN, len(chars)), dtype="float32")
         for t, char in enumerate(window):
             x[0, t, index[char]] = 1.0
-        probabilities = keras.ops.convert_to_numpy(model(x, training=False))[0]
+        probabilities = model.predict_on_batch(x)[0]  # compiled: far faster than model(x)
         next_char = chars[sample_index(probabilities, temperature)]
         window = window[1:] + next_char
         generated.append(next_char)

@@ -88,6 +88,20 @@ class VAE(keras.Model):
         self.kl_loss_tracker.update_state(kl_loss)
         return reconstruction_loss + kl_loss
 
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "decoder": keras.saving.serialize_keras_object(self.decoder),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for part in ("encoder", "decoder"):
+            config[part] = keras.saving.deserialize_keras_object(config[part])
+        return cls(**config)
+
 
 def main() -> None:
     (x_train, _), (x_test, _) = keras.datasets.mnist.load_data()
