@@ -40,6 +40,7 @@ _ALIASES: dict[str, str] = {
 
 # Fallback patterns, tried in order on kinds no alias names.
 _PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"text_?gen|seq2seq|sequence_to_sequence", "generic"),  # no text-out template (yet)
     (r"time_?series", "time_series"),
     (r"(image|vision).*class", "image_classification"),
     (r"text.*class", "text_classification"),

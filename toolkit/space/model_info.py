@@ -68,7 +68,8 @@ def inspect_model(path: Path) -> ModelSignature:
         model = keras.saving.load_model(path, compile=False)
     except Exception as exc:  # any load failure is the contributor's to fix
         raise UsageError(
-            f"The model {path} cannot be loaded the way the Space loads it ({exc})",
+            f"The model {path} cannot be loaded the way the Space loads it "
+            f"({_first_sentence(exc)})",
             where=str(path),
             fix="save it with model.save('model.keras') from Keras 3 and register custom "
             "layers with @keras.saving.register_keras_serializable",
@@ -85,3 +86,10 @@ def _specs(model, attribute: str) -> tuple[TensorSpec, ...]:
         TensorSpec(t.name, tuple(t.shape[1:]), str(getattr(t.dtype, "name", t.dtype)))
         for t in tensors
     )
+
+
+def _first_sentence(exc: Exception, limit: int = 240) -> str:
+    """Keras' load errors embed the whole model config: keep their first sentence."""
+    text = " ".join(str(exc).split())
+    head = text.split(". ")[0]
+    return head if len(head) <= limit else head[: limit - 1] + "…"
