@@ -442,7 +442,8 @@ def select_runs(
 def _no_usable_run(
     slug: str, repro_dir: Path, everything: list[RunRecord], run: str | None
 ) -> CheckError:
-    where = str(Path(repro_dir) / "runs")
+    # Paths relative to the sprint root: reports and cards must not depend on the machine.
+    where = f"reproductions/{slug}/runs"
     train = f"train it with `sprint run {slug}`"
     if run is not None:
         named = [r for r in everything if run in (r.run_id, r.group)]
@@ -464,7 +465,7 @@ def _no_usable_run(
     latest = [r for r in everything if not r.smoke][-1]
     return CheckError(
         f"No complete run for {slug}: the latest, {latest.run_id}, is {_state(latest)}",
-        where=str(latest.path / "train.log"), fix=f"fix the cause, then {train}",
+        where=f"{where}/{latest.path.name}/train.log", fix=f"fix the cause, then {train}",
     )
 
 
