@@ -51,16 +51,16 @@ class RunRecord:
 
     def metrics(self) -> dict[str, Any]:
         """The parsed ``metrics.json`` (empty dict for runs that did not complete)."""
-        return _read_json(self.path / "metrics.json") if self.complete else {}
+        return read_json(self.path / "metrics.json") if self.complete else {}
 
     def env(self) -> dict[str, Any]:
         """The parsed ``env.json`` (empty dict when missing)."""
-        return _read_json(self.path / "env.json")
+        return read_json(self.path / "env.json")
 
     @classmethod
     def read(cls, path: Path) -> RunRecord | None:
         """The record in ``path``, or ``None`` when it holds no readable ``run.json``."""
-        info = _read_json(path / "run.json")
+        info = read_json(path / "run.json")
         if not info:
             return None
         return cls(
@@ -76,7 +76,8 @@ class RunRecord:
         )
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_json(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``; an empty dict when it is missing or unreadable."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

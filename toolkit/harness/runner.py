@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
 import os
 import re
 import shlex
@@ -43,7 +42,7 @@ from toolkit.harness.logstream import LogTee
 from toolkit.harness.metrics import build_metrics, final_splits, history_columns
 from toolkit.manifest import Manifest
 from toolkit.project import project_root
-from toolkit.runs import RUNS_DIR
+from toolkit.runs import RUNS_DIR, read_json
 
 BACKENDS = ("tensorflow", "jax", "torch")
 INTERRUPT_GRACE_S = 20.0  # after SIGINT, before SIGTERM (then 5 s before SIGKILL)
@@ -269,7 +268,7 @@ def _execute(plan: RunPlan, options: RunOptions, info: dict[str, Any],
             raise
         pump.join(timeout=30)
         with _deferred_interrupts():
-            child = _read_json(Path(tmp) / "result.json")
+            child = read_json(Path(tmp) / "result.json")
             status, reason = _verdict(process.returncode, stopped, child, tee.tail)
             tee.note(f"{status}" + (f": {reason}" if reason else ""))
             tee.close()
@@ -458,13 +457,6 @@ def _deferred_interrupts() -> Iterator[None]:
             signal.signal(signum, handler)
         if pending:
             raise KeyboardInterrupt
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
 
 
 def _strict(obj: Any) -> Any:
