@@ -55,6 +55,22 @@ def test_train_script_is_runnable_python_with_prose_as_comments(root: Path) -> N
     assert "model.fit(x_train, y_train" in script
 
 
+def test_train_script_is_lint_clean_wherever_the_source_lives(root: Path, tmp_path: Path) -> None:
+    # CI clones into a deeper folder than a laptop: the source path's length must not decide
+    # whether the scaffold passes `sprint validate`'s lint item.
+    deep = tmp_path.joinpath(*(["a_rather_long_folder_name"] * 6)) / "waveform_classifier.py"
+    deep.parent.mkdir(parents=True)
+    deep.write_bytes(BUNDLED.read_bytes())
+    assert main(["new", str(deep), "--slug", "waves"]) == 0
+    script = root / "reproductions" / "waves" / "train.py"
+    assert str(deep) in script.read_text()  # the path is kept whole, on a line of its own
+    ruff = Path(sys.executable).with_name("ruff")
+    done = subprocess.run([str(ruff), "check", "--no-cache", "--isolated", "--select", "E,F,W",
+                           "--ignore", "E402", "--line-length", "100", str(script)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout
+
+
 def test_new_refuses_existing_folder_without_force(root: Path, capsys) -> None:
     assert main(["new", str(BUNDLED), "--slug", "waves"]) == 0
     folder = root / "reproductions" / "waves"
