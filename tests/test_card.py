@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 import statistics
 from pathlib import Path
 from typing import Any
@@ -181,6 +182,18 @@ def test_the_body_covers_the_example_training_results_usage_and_credits(repro):
         "the median run of the set: test accuracy 0.991",
     ):
         assert expected in text, expected
+
+
+def test_a_fresh_clone_renders_the_same_card(repro):
+    # Weights and live logs are git-ignored: a reviewer's clone has only the committed records,
+    # and its card (which `sprint validate` re-renders to compare) must not differ.
+    with_everything = render_card(repro).text
+    for run in latest_set(repro):
+        run.model_path.unlink()
+        shutil.rmtree(run.path / "logs")
+    fresh = render_card(repro).text
+    assert fresh == with_everything
+    assert "- tensorboard" in fresh and "the median run of the set" in fresh
 
 
 def test_a_passing_reproduction_has_no_warning(repro):

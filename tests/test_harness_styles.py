@@ -9,11 +9,13 @@ from __future__ import annotations
 import ast
 import math
 import struct
+from pathlib import Path
 
 import pytest
 from harness_fixtures import isolated_env, make_reproduction, printed, read_json, run_quietly
 
 from toolkit.cli import main as sprint
+from toolkit.harness.tbwriter import replay_metrics
 from toolkit.runs import RunRecord, latest_set
 
 DATA = """
@@ -213,19 +215,36 @@ def test_model_keras_loads_and_predicts(runs):
     assert model.predict(__import__("numpy").zeros((3, 4)), verbose=0).shape == (3, 2)
 
 
-def test_tensorboard_logs_hold_the_epoch_scalars(runs):
+def _scalars(logdir: Path) -> dict[str, list[tuple[int, float]]]:
+    """tag -> [(step, value)] of the one event file in ``logdir``, read by TensorFlow itself."""
     tf = pytest.importorskip("tensorflow")
+    [events] = list(logdir.glob("events.out.tfevents.*"))
+    scalars: dict[str, list[tuple[int, float]]] = {}
+    for record in tf.data.TFRecordDataset(str(events)):
+        event = tf.compat.v1.Event.FromString(record.numpy())
+        for value in event.summary.value:
+            scalars.setdefault(value.tag, []).append((event.step, value.simple_value))
+    return scalars
+
+
+def test_tensorboard_logs_hold_the_epoch_scalars(runs):
     _, outcome = runs["sequential_numpy"]
     history = read_json(outcome.path / "metrics.json")["history"]
     for split, prefix in (("train", ""), ("validation", "val_")):
-        [events] = list((outcome.path / "logs" / split).glob("events.out.tfevents.*"))
-        scalars = {}
-        for record in tf.data.TFRecordDataset(str(events)):
-            event = tf.compat.v1.Event.FromString(record.numpy())
-            for value in event.summary.value:
-                scalars.setdefault(value.tag, []).append((event.step, value.simple_value))
+        scalars = _scalars(outcome.path / "logs" / split)
         assert [s for s, _ in scalars["epoch_loss"]] == [0, 1]
         assert [v for _, v in scalars["epoch_loss"]] == pytest.approx(history[f"{prefix}loss"])
+
+
+def test_logs_replayed_from_metrics_json_equal_the_live_ones(runs, tmp_path: Path):
+    # Live logs are git-ignored: `sprint push` replays them from the committed metrics.json.
+    _, outcome = runs["sequential_numpy"]
+    written = replay_metrics(read_json(outcome.path / "metrics.json"), tmp_path / "logs")
+    splits = sorted(p.parent.name for p in written)
+    assert splits == sorted(p.name for p in (outcome.path / "logs").iterdir())
+    assert "test" in splits  # the script's evaluate() call, as well as the epochs
+    for split in splits:
+        assert _scalars(tmp_path / "logs" / split) == _scalars(outcome.path / "logs" / split)
 
 
 def test_functional_tf_data_on_jax(runs):

@@ -7,6 +7,7 @@ client; the reproductions are fixture data (see hub_fixtures.write_publishable).
 from __future__ import annotations
 
 import json
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -72,6 +73,21 @@ def test_dry_run_prints_a_table_of_files_and_sizes(repro, local_hub, capsys):
         assert path in out
     assert "nothing sent" in out and "total" in out
     assert local_hub.log == []
+
+
+def test_logs_missing_here_are_replayed_from_metrics_json(repro, local_hub, capsys):
+    # Live TensorBoard logs are git-ignored; a push from a clone that has the weights but not
+    # the logs still publishes the Training metrics the card promises.
+    shutil.rmtree(repro / "runs" / RUN_ID / "logs")
+    assert push("--dry-run", "--json") == 0
+    files = {f["path"]: f for f in json.loads(capsys.readouterr().out)["files"]}
+    logs = sorted(path.split("/")[1] for path in files if path.startswith("logs/"))
+    assert logs == ["test", "train", "validation"]
+    assert all("replayed from metrics.json" in f["from"]
+               for path, f in files.items() if path.startswith("logs/"))
+    assert push() == 0
+    pushed = local_hub.repos[REPO_ID].files("main")
+    assert sum(path.startswith("logs/") and "tfevents" in path for path in pushed) == 3
 
 
 def test_push_uploads_everything_in_one_commit_and_records_it(repro, local_hub, capsys):

@@ -4,6 +4,7 @@ byte as it was. Failures are injected into the local Hub (tests/hubserver.py).""
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -214,11 +215,24 @@ def test_a_hand_edited_card_stops_the_push_before_the_network(failed_push, repro
     assert local_hub.log == []
 
 
-def test_no_saved_model_is_explained(failed_push, repro, local_hub):
+def test_weights_left_on_the_training_machine_are_explained(failed_push, repro, local_hub):
+    # A fresh clone has every committed record (env.json says the model was saved) but no
+    # weights: the push names the run whose weights the card publishes, and where they went.
     for model in repro.glob("runs/*/model.keras"):
         model.unlink()
     err = failed_push(code=2)
-    assert "kept its model.keras" in err and "git-ignored" in err
+    assert "publishes the weights of run 20250101-1200-jax-s0" in err
+    assert "not on this machine" in err and "git-ignored" in err
+    assert local_hub.log == []
+
+
+def test_a_set_that_saved_no_model_is_explained(failed_push, repro, local_hub):
+    for env_file in repro.glob("runs/*/env.json"):
+        env = json.loads(env_file.read_text())
+        env["model"] = {"saved": False, "error": "NotImplementedError: get_config"}
+        env_file.write_text(json.dumps(env))
+    err = failed_push(code=2)
+    assert "saved its model" in err and "--no-save-model" in err
     assert local_hub.log == []
 
 

@@ -54,7 +54,6 @@ FREE_RE = re.compile(
     r"<!-- sprint:free (?P<name>[a-z0-9-]+) -->\n(?P<body>.*?)<!-- /sprint:free -->", re.S)
 MARKER_RE = re.compile(re.escape(GENERATED_MARKER) + r"[^\n]*checksum sha256:(?P<sum>[0-9a-f]{64})"
                        r"[^\n]*-->\n?")
-MODEL_FILE = "model.keras"
 
 # Manifest task kinds -> the Hub's pipeline tags (kinds that already are tags map to themselves).
 PIPELINE_TAGS = {
@@ -174,10 +173,11 @@ def _check_results(repro_dir: Path, manifest: Manifest, run: str | None = None) 
 def model_run(check: CheckView) -> RunRecord | None:
     """The run whose ``model.keras`` is published: the median seed, never the best one.
 
-    Among the judged runs that kept their model, the one whose value of the first
-    required metric is the (lower) median; the first such run when nothing was measured.
+    Among the judged runs that saved their model (as their ``env.json`` records), the one
+    whose value of the first required metric is the (lower) median; the first such run when
+    nothing was measured.
     """
-    with_model = [r for r in check.runs if (r.path / MODEL_FILE).is_file()]
+    with_model = [r for r in check.runs if r.saved_model]
     if not with_model:
         return None
     row = next((r for r in check.rows if r.metric.required and r.values), None)
@@ -187,6 +187,11 @@ def model_run(check: CheckView) -> RunRecord | None:
     ranked = sorted((r for r in with_model if r.run_id in value_of),
                     key=lambda r: (value_of[r.run_id], r.run_id))
     return ranked[(len(ranked) - 1) // 2] if ranked else with_model[0]
+
+
+def has_scalars(metrics: dict[str, Any]) -> bool:
+    """Whether a run's ``metrics.json`` holds scalars for TensorBoard logs (see push)."""
+    return bool(metrics.get("history") or metrics.get("evaluations"))
 
 
 # -- facts for the template -------------------------------------------------------------------
@@ -327,7 +332,7 @@ def card_facts(repro_dir: Path, manifest: Manifest, *, repo_id: str | None = Non
         model_run=chosen,
         model_values=list(values.items()),
         has_curves=bool(artifacts and (artifacts.path / "curves.png").is_file()),
-        has_logs=bool(artifacts and any((artifacts.path / "logs").rglob("*tfevents*"))),
+        has_logs=bool(artifacts and has_scalars(artifacts.metrics())),
     )
 
 

@@ -43,11 +43,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
 from toolkit import __version__
-from toolkit.card import MODEL_FILE, RenderedCard, hub_url, prepare_card
+from toolkit.card import RenderedCard, hub_url, prepare_card
 from toolkit.errors import HubError, RunError, UsageError
 from toolkit.fsutil import atomic_write_text
 from toolkit.manifest import MANIFEST_NAME, Manifest
-from toolkit.runs import RunRecord
+from toolkit.runs import LOGS_DIR, MODEL_FILE, RunRecord
 
 REPO_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 KERAS_CONFIG, KERAS_METADATA = "config.json", "metadata.json"
@@ -177,22 +177,19 @@ def stage_push(repro_dir: Path, *, repo_id: str | None = None, run: str | None =
     endpoint = hub_url()
     card = prepare_card(repro_dir, repo_id=repo_id, run=run, base_url=endpoint)
     chosen = card.facts.model_run
-    if chosen is None:
+    if chosen is None or not chosen.model_path.is_file():
         raise _no_model(repro_dir, manifest, card)
     with tempfile.TemporaryDirectory(prefix=f"sprint-push-{manifest.slug}-") as tmp:
         staging = Path(tmp)
         plan = PushPlan(manifest.slug, repo_id, endpoint, chosen, card)
-        for name in unpack_keras_archive(chosen.path / MODEL_FILE, staging):
+        for name in unpack_keras_archive(chosen.model_path, staging):
             plan.files.append(_upload(name, staging / name, f"{MODEL_FILE} of {chosen.run_id}"))
         atomic_write_text(staging / "README.md", card.text)
         plan.files.append(_upload("README.md", staging / "README.md", "model card (rendered)"))
         for name in RUN_FILES:
             if (chosen.path / name).is_file():
                 plan.files.append(_upload(name, chosen.path / name, f"run {chosen.run_id}"))
-        logs = chosen.path / "logs"
-        for path in sorted(p for p in logs.rglob("*") if p.is_file()) if logs.is_dir() else []:
-            rel = path.relative_to(chosen.path).as_posix()
-            plan.files.append(_upload(rel, path, f"run {chosen.run_id}"))
+        plan.files.extend(_tensorboard_logs(chosen, staging))
         # Every judged run's record, and the curves where the card (also read in the sprint
         # repository, next to runs/) links them.
         for other in card.facts.check.runs:
@@ -204,23 +201,46 @@ def stage_push(repro_dir: Path, *, repo_id: str | None = None, run: str | None =
         yield plan
 
 
+def _tensorboard_logs(run: RunRecord, staging: Path) -> list[UploadFile]:
+    """The run's live TensorBoard logs; replayed from its ``metrics.json`` when they are not
+    on this machine (they are git-ignored), so the card's *Training metrics* always exist."""
+    base, origin = run.path, f"run {run.run_id}"
+    live = run.path / LOGS_DIR
+    files = sorted(p for p in live.rglob("*tfevents*") if p.is_file()) if live.is_dir() else []
+    if not files:
+        from toolkit.harness.tbwriter import replay_metrics
+
+        base, origin = staging, f"replayed from metrics.json of run {run.run_id}"
+        files = sorted(replay_metrics(run.metrics(), staging / LOGS_DIR))
+    return [_upload(path.relative_to(base).as_posix(), path, origin) for path in files]
+
+
 def _upload(path_in_repo: str, local: Path, origin: str) -> UploadFile:
     return UploadFile(path_in_repo, local, local.stat().st_size, origin)
 
 
 def _no_model(repro_dir: Path, manifest: Manifest, card: RenderedCard) -> RunError:
-    runs = card.facts.check.runs
+    runs, chosen = card.facts.check.runs, card.facts.model_run
     slug = manifest.slug
     if not runs:
         note = card.facts.check.note or "no complete run"
         return RunError(f"Nothing to push for {slug}: {note.rstrip('.')}",
                         where=str(repro_dir / "runs"), fix=f"train it with `sprint run {slug}`")
+    if chosen is not None:  # its env.json says it saved the model, but not on this machine
+        return RunError(
+            f"The card publishes the weights of run {chosen.run_id} (the median seed), but "
+            f"its {MODEL_FILE} is not on this machine",
+            where=str(chosen.model_path),
+            fix=f"model files are git-ignored, so they exist only where the training ran: push "
+            f"from that machine (or copy the file there), or re-train with `sprint run {slug}` "
+            f"and re-render the card with `sprint card {slug}`",
+        )
     ids = ", ".join(r.run_id for r in runs)
     return RunError(
-        f"No run of the judged set ({ids}) kept its {MODEL_FILE}",
+        f"No run of the judged set ({ids}) saved its model",
         where=str(runs[0].path),
-        fix=f"model files are git-ignored, so they exist only where the training ran: push "
-        f"from that machine, or re-train with `sprint run {slug}`",
+        fix=f"re-train with `sprint run {slug}` (without --no-save-model); env.json's "
+        f"\"model\" entry says why a save failed",
     )
 
 

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 RUNS_DIR = "runs"
+MODEL_FILE = "model.keras"
+LOGS_DIR = "logs"
 STATUSES = ("running", "complete", "failed", "incomplete")
 
 
@@ -56,6 +58,23 @@ class RunRecord:
     def env(self) -> dict[str, Any]:
         """The parsed ``env.json`` (empty dict when missing)."""
         return read_json(self.path / "env.json")
+
+    @property
+    def model_path(self) -> Path:
+        return self.path / MODEL_FILE
+
+    @property
+    def saved_model(self) -> bool:
+        """Whether the run saved its model, as its committed ``env.json`` records.
+
+        The file itself is git-ignored and lives only where the training ran, so what a run
+        *is* (the card, the Space, the status page) never depends on this machine having it;
+        only the steps that read the weights (push, Space construction) need the file.
+        """
+        model = self.env().get("model")
+        if isinstance(model, dict) and "saved" in model:
+            return bool(model["saved"])
+        return self.model_path.is_file()
 
     @classmethod
     def read(cls, path: Path) -> RunRecord | None:

@@ -231,8 +231,7 @@ def check_space(ctx: Context) -> Item:
                   else f"unpinned requirements: {', '.join(unpinned)}")
         return Item("space", FAIL, reason)
     runs = latest_set(ctx.repro_dir)
-    model = next((r.path / "model.keras" for r in reversed(runs)
-                  if (r.path / "model.keras").is_file()), None)
+    model = next((r.model_path for r in reversed(runs) if r.model_path.is_file()), None)
     if model is None:
         return Item("space", WARN, "requirements pinned; the app was not constructed: no local "
                     "model.keras to load (weights are not committed)")

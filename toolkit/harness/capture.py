@@ -27,7 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from toolkit.harness.tbwriter import EventWriter
+from toolkit.harness.tbwriter import EventWriter, epoch_scalars, evaluation_scalars
+from toolkit.runs import LOGS_DIR
 
 DEFAULT_BATCH_SIZE = 32  # what Keras uses when fit/evaluate get arrays and no batch_size
 
@@ -213,22 +214,19 @@ class Capture:
         self.epochs.append(clean)
         self.steps.append(batches)
         self.epoch_seconds.append(round(seconds, 4))
-        train = {f"epoch_{k}": v for k, v in clean.items() if not k.startswith("val_")}
-        val = {f"epoch_{k[4:]}": v for k, v in clean.items() if k.startswith("val_")}
-        self._writer("train").scalars(step, train)
-        if val:
-            self._writer("validation").scalars(step, val)
+        for split, tags in epoch_scalars(clean).items():
+            self._writer(split).scalars(step, tags)
 
     def record_evaluation(self, logs: dict[str, Any], batches: int) -> None:
         clean = {k: _to_number(v) for k, v in (logs or {}).items()}
-        self._writer("test").scalars(len(self.evaluations),
-                                     {f"evaluation_{k}": v for k, v in clean.items()})
+        for split, tags in evaluation_scalars(clean).items():
+            self._writer(split).scalars(len(self.evaluations), tags)
         self.evaluations.append(clean)
         self.evaluation_steps.append(batches)
 
     def _writer(self, split: str) -> EventWriter:
         if split not in self._writers:
-            self._writers[split] = EventWriter(self.run_dir / "logs" / split)
+            self._writers[split] = EventWriter(self.run_dir / LOGS_DIR / split)
         return self._writers[split]
 
     # -- end of run ------------------------------------------------------------------

@@ -13,6 +13,7 @@ import os
 import struct
 import time
 from pathlib import Path
+from typing import Any
 
 
 def _crc32c_table() -> list[int]:
@@ -98,3 +99,45 @@ class EventWriter:
         length = struct.pack("<Q", len(record))
         self._handle.write(length + _masked_crc(length) + record + _masked_crc(record))
         self._handle.flush()
+
+
+def epoch_scalars(logs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """One epoch's Keras logs as scalars per split, tagged as Keras' TensorBoard callback does.
+
+    ``val_*`` logs go to ``validation`` (prefix dropped), the others to ``train``, each as
+    ``epoch_<name>``; splits without a value are left out.
+    """
+    train = {f"epoch_{k}": v for k, v in logs.items() if not k.startswith("val_")}
+    validation = {f"epoch_{k[4:]}": v for k, v in logs.items() if k.startswith("val_")}
+    return {split: tags for split, tags in (("train", train), ("validation", validation)) if tags}
+
+
+def evaluation_scalars(logs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """One ``evaluate()`` result as ``test`` scalars tagged ``evaluation_<name>``."""
+    return {"test": {f"evaluation_{k}": v for k, v in logs.items()}} if logs else {}
+
+
+def replay_metrics(metrics: dict[str, Any], logdir: Path) -> list[Path]:
+    """Write a finished run's TensorBoard logs from its ``metrics.json``; the files written.
+
+    The live logs are git-ignored, so a run trained elsewhere has only its ``metrics.json``:
+    its per-epoch ``history`` and ``evaluations`` hold every scalar the live logs had (wall
+    times are those of the replay).
+    """
+    writers: dict[str, EventWriter] = {}
+
+    def write(step: int, per_split: dict[str, dict[str, Any]]) -> None:
+        for split, tags in per_split.items():
+            if split not in writers:
+                writers[split] = EventWriter(Path(logdir) / split)
+            writers[split].scalars(step, tags)
+
+    history: dict[str, list[Any]] = metrics.get("history") or {}
+    for step in range(max(map(len, history.values()), default=0)):
+        write(step, epoch_scalars({k: v[step] for k, v in history.items()
+                                   if step < len(v) and v[step] is not None}))
+    for step, logs in enumerate(metrics.get("evaluations") or []):
+        write(step, evaluation_scalars(logs))
+    for writer in writers.values():
+        writer.close()
+    return [writer.path for writer in writers.values()]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.card import MODEL_FILE
 from toolkit.errors import UsageError
 from toolkit.hub import REPO_ID_RE
 from toolkit.runs import RunRecord
@@ -55,8 +54,8 @@ def resolve_model(model_arg: str | None, run: RunRecord | None) -> ModelSource |
                 "such as keras-io/mnist-convnet",
             )
         return ModelSource(repo_id=repo_id, origin="--model")
-    if run is not None and (run.path / MODEL_FILE).is_file():
-        return ModelSource(path=(run.path / MODEL_FILE).resolve(), origin=f"run {run.run_id}")
+    if run is not None and run.model_path.is_file():
+        return ModelSource(path=run.model_path.resolve(), origin=f"run {run.run_id}")
     return None
 
 
