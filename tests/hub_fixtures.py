@@ -189,19 +189,42 @@ model.evaluate(x, y, verbose=0)
 '''
 
 
-@pytest.fixture(scope="module")
-def trained_reproduction(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``reproductions/tiny_random`` trained once by the real harness (JAX, one seed)."""
+CUSTOM_TRAIN_PY = '''\
+"""The same tiny classifier with a custom layer: its model needs custom_objects.py to load."""
+import numpy as np
+import keras
+
+GAIN = 1.5
+
+
+@keras.saving.register_keras_serializable(package="sprint_tests")
+class Gain(keras.layers.Layer):
+    def call(self, inputs):
+        return keras.ops.tanh(inputs * GAIN)
+
+
+rng = np.random.default_rng(0)
+x = rng.normal(size=(64, 4)).astype("float32")
+y = (x[:, 0] > 0).astype("int32")
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8), Gain(),
+                          keras.layers.Dense(2, activation="softmax")])
+model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+model.fit(x, y, epochs=2, batch_size=16, validation_split=0.25, verbose=2)
+model.evaluate(x, y, verbose=0)
+'''
+
+
+def train_tiny(root: Path, slug: str, script: str) -> Path:
+    """``root/reproductions/<slug>`` with ``script`` trained once by the real harness (JAX)."""
     from toolkit.harness.runner import RunOptions, run_reproduction
     from toolkit.manifest import Metric
 
-    root = tmp_path_factory.mktemp("trained")
-    folder = root / "reproductions" / "tiny_random"
+    folder = root / "reproductions" / slug
     folder.mkdir(parents=True)
-    (folder / "train.py").write_text(TRAIN_PY, encoding="utf-8")
+    (folder / "train.py").write_text(script, encoding="utf-8")
     manifest = example_manifest(
-        "tiny_random", metrics=[Metric("accuracy", "test", 0.5, tolerance=0.5,
-                                       sentence="Accuracy is about 50% on random labels.")],
+        slug, metrics=[Metric("accuracy", "test", 0.5, tolerance=0.5,
+                              sentence="Accuracy is about 50% on random labels.")],
         data=[DataSource(kind="generated", name="random normal features")],
         run=RunConfig(epochs=2, batch_size=16, seeds=1, backend="jax"),
         task=TaskInfo(kind="tabular-classification", input_shape=[4],
@@ -213,3 +236,15 @@ def trained_reproduction(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert [o.status for o in outcomes] == ["complete"], outcomes
     assert (outcomes[0].path / "model.keras").is_file()
     return folder
+
+
+@pytest.fixture(scope="module")
+def trained_reproduction(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``reproductions/tiny_random`` trained once by the real harness (JAX, one seed)."""
+    return train_tiny(tmp_path_factory.mktemp("trained"), "tiny_random", TRAIN_PY)
+
+
+@pytest.fixture(scope="module")
+def trained_custom_reproduction(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``reproductions/tiny_custom``: the same, with a custom layer defined in train.py."""
+    return train_tiny(tmp_path_factory.mktemp("trained-custom"), "tiny_custom", CUSTOM_TRAIN_PY)

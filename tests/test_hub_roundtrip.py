@@ -19,6 +19,7 @@ from toolkit.runs import latest_set
 
 local_hub = hub_fixtures.local_hub
 trained_reproduction = hub_fixtures.trained_reproduction
+trained_custom_reproduction = hub_fixtures.trained_custom_reproduction
 
 VISITOR = """\
 import sys
@@ -85,3 +86,52 @@ def test_the_pushed_card_describes_the_trained_run(trained_reproduction: Path, l
     assert "tensorboard" in card.data.tags
     assert f"`{run.run_id}`" in card.text
     assert run.env()["keras"] in card.text
+
+
+CARD_VISITOR = """\
+import importlib.util
+import sys
+import numpy as np
+import keras
+
+snippet, local_path, module_path, out = sys.argv[1:]
+namespace = {}
+exec(open(snippet).read(), namespace)  # the card's "How to use" code, as a visitor pastes it
+spec = importlib.util.spec_from_file_location("local_objects", module_path)
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+local = keras.saving.load_model(local_path, custom_objects=module.CUSTOM_OBJECTS)
+x = np.random.default_rng(7).normal(size=(16, 4)).astype("float32")
+np.save(out, np.stack([local.predict(x, verbose=0), namespace["model"].predict(x, verbose=0)]))
+"""
+
+
+def test_a_model_with_custom_layers_loads_as_its_card_says(
+        trained_custom_reproduction: Path, local_hub, monkeypatch, tmp_path):
+    root = trained_custom_reproduction.parent.parent
+    monkeypatch.setenv("SPRINT_ROOT", str(root))
+    repo_id = "alice/tiny-custom"
+    assert main(["push", "tiny_custom", "--repo-id", repo_id]) == 0
+    files = local_hub.repos[repo_id].files()
+    card = files["README.md"].decode()
+    assert "custom_objects.py" in files and "(Gain)" in card
+    usage = card.split("## How to use", 1)[1]
+    snippet = usage.split("```python\n", 1)[1].split("```", 1)[0]
+    assert f'hf_hub_download("{repo_id}", "custom_objects.py")' in snippet
+    (tmp_path / "snippet.py").write_text(snippet)
+    (tmp_path / "custom_objects.py").write_bytes(files["custom_objects.py"])
+
+    (run,) = latest_set(trained_custom_reproduction)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING"))}
+    env |= {"HF_ENDPOINT": local_hub.url, "HF_HOME": str(tmp_path / "visitor-hf"),
+            "KERAS_BACKEND": "jax", "HF_HUB_DISABLE_TELEMETRY": "1"}
+    predictions = tmp_path / "predictions.npy"
+    elsewhere = tmp_path / "visitor"  # a working folder with no custom_objects.py in it
+    elsewhere.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", CARD_VISITOR, str(tmp_path / "snippet.py"), str(run.model_path),
+         str(tmp_path / "custom_objects.py"), str(predictions)],
+        env=env, capture_output=True, text=True, timeout=300, cwd=elsewhere)
+    assert done.returncode == 0, done.stderr[-3000:]
+    local, remote = np.load(predictions)
+    np.testing.assert_array_equal(remote, local)

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toolkit.custom_objects import CustomObjects, find_custom_objects
 from toolkit.errors import SprintError
 from toolkit.fsutil import atomic_write_text, sha256_bytes
 from toolkit.manifest import Manifest, Metric
@@ -292,6 +293,7 @@ class CardFacts:
     model_values: list[tuple[str, float]]
     has_curves: bool
     has_logs: bool
+    custom_objects: CustomObjects | None = None  # shipped as custom_objects.py when set
     front_matter: str = ""
 
     @property
@@ -333,6 +335,7 @@ def card_facts(repro_dir: Path, manifest: Manifest, *, repo_id: str | None = Non
         model_values=list(values.items()),
         has_curves=bool(artifacts and (artifacts.path / "curves.png").is_file()),
         has_logs=bool(artifacts and has_scalars(artifacts.metrics())),
+        custom_objects=find_custom_objects(repro_dir),
     )
 
 

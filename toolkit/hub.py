@@ -6,6 +6,9 @@
   ``metadata.json``, ``model.weights.h5`` and ``assets/`` when present), unpacked from the
   run's ``model.keras``, so ``keras.saving.load_model("hf://<repo>")`` works;
 - ``README.md``, the model card (:mod:`toolkit.card`);
+- ``custom_objects.py`` when the model holds custom Keras objects
+  (:mod:`toolkit.custom_objects`), which the card's loading snippet imports;
+- ``logs/`` replayed from ``metrics.json`` when the live TensorBoard logs are not here;
 - the published run's ``curves.png``, ``metrics.json``, ``env.json`` and TensorBoard
   ``logs/`` (which the Hub shows as training metrics), and the ``metrics.json`` and
   ``env.json`` of every run of the set under ``runs/<run-id>/``.
@@ -44,6 +47,7 @@ from typing import Any, TypeVar
 
 from toolkit import __version__
 from toolkit.card import RenderedCard, hub_url, prepare_card
+from toolkit.custom_objects import FILE_NAME as CUSTOM_OBJECTS_FILE
 from toolkit.errors import HubError, RunError, UsageError
 from toolkit.fsutil import atomic_write_text
 from toolkit.manifest import MANIFEST_NAME, Manifest
@@ -186,6 +190,10 @@ def stage_push(repro_dir: Path, *, repo_id: str | None = None, run: str | None =
             plan.files.append(_upload(name, staging / name, f"{MODEL_FILE} of {chosen.run_id}"))
         atomic_write_text(staging / "README.md", card.text)
         plan.files.append(_upload("README.md", staging / "README.md", "model card (rendered)"))
+        if custom := card.facts.custom_objects:  # the card's loading snippet reads it
+            atomic_write_text(staging / CUSTOM_OBJECTS_FILE, custom.source)
+            plan.files.append(_upload(CUSTOM_OBJECTS_FILE, staging / CUSTOM_OBJECTS_FILE,
+                                      f"custom Keras objects ({custom.origin})"))
         for name in RUN_FILES:
             if (chosen.path / name).is_file():
                 plan.files.append(_upload(name, chosen.path / name, f"run {chosen.run_id}"))

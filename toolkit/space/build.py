@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.card import CardFacts, card_facts
+from toolkit.custom_objects import FILE_NAME as CUSTOM_OBJECTS_FILE
+from toolkit.custom_objects import CustomObjects
 from toolkit.errors import ManifestError
 from toolkit.fsutil import atomic_write_bytes, atomic_write_json, sha256_bytes
 from toolkit.manifest import Manifest
@@ -35,6 +37,8 @@ GITIGNORE = b".gradio/\n__pycache__/\n"
 APP_TEMPLATES = {
     family: f"{'tabular' if family.startswith('tabular') else family}.py.j2" for family in FAMILIES
 }
+# What a Space has without asking: its requirements (keras and the backend) and gradio's own.
+SPACE_PROVIDES = ("keras", "numpy", "pandas", "PIL", "huggingface_hub", "gradio")
 CLASSIFIERS = ("image_classification", "text_classification", "tabular_classification")
 
 
@@ -87,7 +91,9 @@ def plan_space(repro_dir: Path, root: Path, *, model: str | None = None) -> Spac
                         f"{', '.join(f for f in FAMILIES if f != 'generic')} for a better one)")
     run = facts.model_run or (facts.check.runs[0] if facts.check.runs else None)
     source = resolve_model(model, run)
-    signature = inspect_model(source.path) if source and source.path else None
+    custom = facts.custom_objects
+    signature = inspect_model(source.path, custom.load() if custom else None) \
+        if source and source.path else None
     if signature is None:
         warnings.append("no local model to inspect: the manifest's [task] is trusted as is")
     family_checks(manifest, family, signature)
@@ -104,6 +110,8 @@ def plan_space(repro_dir: Path, root: Path, *, model: str | None = None) -> Spac
         features=tabular_features(manifest, signature) if family.startswith("tabular") else None,
     )
     files = {**examples.files, ".gitignore": GITIGNORE}
+    if custom:
+        files[CUSTOM_OBJECTS_FILE] = custom_objects_file(custom, pins.backend)
     if family == "text_classification" and manifest.task.vocabulary:
         files[VOCAB_NAME] = read_vocabulary(repro_dir, manifest.task.vocabulary)
     title = manifest.example.title or manifest.slug
@@ -122,12 +130,26 @@ def plan_space(repro_dir: Path, root: Path, *, model: str | None = None) -> Spac
         "top_k": min(5, len(manifest.task.class_names)) or 5,
         "feature_names": manifest.task.feature_names,
         "vocabulary_file": VOCAB_NAME if VOCAB_NAME in files else None,
+        "custom_objects_file": CUSTOM_OBJECTS_FILE if custom else None,
         "examples": examples.rows,
     }
     files[CONFIG_NAME] = (json.dumps(config, indent=2, ensure_ascii=False) + "\n").encode()
     files |= render_files(manifest, config, pins)
     return SpacePlan(manifest.slug, space_folder(root, manifest.slug), family, files, config,
                      pins, source, signature, repo_id, warnings + pins.notes)
+
+
+def custom_objects_file(custom: CustomObjects, backend: str) -> bytes:
+    """``custom_objects.py`` for the Space, whose imports its requirements must cover."""
+    missing = [name for name in custom.imports if name not in SPACE_PROVIDES and name != backend]
+    if missing:
+        raise ManifestError(
+            f"The model's custom Keras objects import {', '.join(missing)}, which the Space "
+            "does not install", where=f"the reproduction's {custom.origin}",
+            fix="use keras.ops (or numpy) in the custom layers instead, or write "
+            f"{CUSTOM_OBJECTS_FILE} by hand without those imports",
+        )
+    return custom.source.encode()
 
 
 def verified_versions(facts: CardFacts, run: RunRecord | None) -> Verified:
@@ -145,7 +167,7 @@ def render_files(manifest: Manifest, config: dict[str, Any], pins: Pins) -> dict
     family, repo_id = config["family"], config["model_repo"]
     context = {"slug": manifest.slug, "title": config["title"], "family": family,
                "model_repo": repo_id, "pins": pins, "description": config["description"],
-               "article": config["article"],
+               "article": config["article"], "custom_objects": config["custom_objects_file"],
                "front_matter": front_matter(manifest, family, pins, repo_id, config["title"])}
     return {name: env.get_template(template).render(context).encode() for name, template in (
         ("app.py", APP_TEMPLATES[family]), ("requirements.txt", "requirements.txt.j2"),

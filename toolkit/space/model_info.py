@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from toolkit.errors import UsageError
 from toolkit.hub import REPO_ID_RE
@@ -59,19 +60,21 @@ def resolve_model(model_arg: str | None, run: RunRecord | None) -> ModelSource |
     return None
 
 
-def inspect_model(path: Path) -> ModelSignature:
-    """Load the model as the Space will (``compile=False``) and read its signature."""
+def inspect_model(path: Path, custom_objects: dict[str, Any] | None = None) -> ModelSignature:
+    """Load the model as the Space will (``compile=False``, with the custom objects it ships)
+    and read its signature."""
     import keras
 
     try:
-        model = keras.saving.load_model(path, compile=False)
+        model = keras.saving.load_model(path, compile=False, custom_objects=custom_objects)
     except Exception as exc:  # any load failure is the contributor's to fix
         raise UsageError(
             f"The model {path} cannot be loaded the way the Space loads it "
             f"({_first_sentence(exc)})",
             where=str(path),
-            fix="save it with model.save('model.keras') from Keras 3 and register custom "
-            "layers with @keras.saving.register_keras_serializable",
+            fix="save it with model.save('model.keras') from Keras 3; define custom layers at "
+            "the top level of train.py (or in custom_objects.py, with a CUSTOM_OBJECTS dict), "
+            "with a get_config() that returns their constructor arguments",
         ) from exc
     return ModelSignature(_specs(model, "inputs"), _specs(model, "outputs"))
 
