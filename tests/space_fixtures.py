@@ -243,8 +243,8 @@ def running_app(folder: Path, model_value: str | None, *, timeout: float = 240) 
         RunningApp]:
     """Start ``python app.py`` in ``folder`` on a free port; stop it afterwards.
 
-    Examples are cached at start-up, as Hugging Face Spaces do: an example that fails
-    stops the app before it serves.
+    Examples are cached at start-up, as Hugging Face Spaces do: Gradio runs the caching
+    as a start-up event once the server answers, and an example that fails stops the app.
     """
     port = free_port()
     log = Path(folder).parent / f"{Path(folder).name}.app.log"

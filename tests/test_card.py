@@ -27,7 +27,7 @@ from toolkit.card import (
 )
 from toolkit.check import fmt
 from toolkit.cli import main
-from toolkit.manifest import Manifest, TaskInfo
+from toolkit.manifest import Author, ExampleInfo, Manifest, Source, TaskInfo
 from toolkit.runs import latest_set
 
 VALUES = (0.991, 0.9905, 0.992)
@@ -194,6 +194,25 @@ def test_a_fresh_clone_renders_the_same_card(repro):
     fresh = render_card(repro).text
     assert fresh == with_everything
     assert "- tensorboard" in fresh and "the median run of the set" in fresh
+
+
+def test_an_example_of_ones_own_is_not_credited_to_keras_io(tmp_path, monkeypatch):
+    # The bundled demo is our own tutobook: its card names its authors, never Keras.io.
+    monkeypatch.setenv("SPRINT_ROOT", str(tmp_path))
+    own = Source(kind="tutobook", path="examples/waveform_classifier.py")
+    repro = write_publishable(tmp_path, VALUES, source=own, example=ExampleInfo(
+        title="Waveforms", authors=[Author("keras-sprint maintainers")]))
+    text = card_text(repro)
+    assert "Keras.io" not in text
+    assert "| Reported by the example |" in text
+    assert "- Original example: Waveforms by keras-sprint maintainers." in text
+    from huggingface_hub import ModelCard
+
+    card = ModelCard(text)
+    assert "keras-io" not in card.data.tags
+    reported, reproduced = card.data.eval_results  # no page to name: no source for the report
+    assert (reported.source_name, reported.metric_name) == (None, "test accuracy (reported)")
+    assert reproduced.source_name.startswith("keras-sprint reproduction")
 
 
 def test_a_passing_reproduction_has_no_warning(repro):

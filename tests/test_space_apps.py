@@ -36,6 +36,8 @@ from space_fixtures import (
     save_model,
 )
 
+from toolkit.space.serve import example_argument
+
 
 @pytest.fixture(scope="module")
 def spaces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
@@ -117,15 +119,8 @@ def first_example_answers(running: RunningApp) -> None:
 
 def example_value(folder: Path, value):
     """An example cell as the client sends it: files uploaded, sample tables as data."""
-    if not (isinstance(value, str) and value.startswith("examples/")):
-        return value
-    if value.endswith(".csv") and "tabular" in json.loads(
-            (folder / "space_config.json").read_text())["family"]:
-        import pandas as pd
-
-        frame = pd.read_csv(folder / value)
-        return {"headers": list(frame.columns), "data": frame.values.tolist()}
-    return handle_file(str(folder / value))
+    family = json.loads((folder / "space_config.json").read_text())["family"]
+    return example_argument(folder, family, value)
 
 
 # -- image classification -----------------------------------------------------------------------

@@ -314,3 +314,70 @@ def test_a_repo_id_as_model_is_served_from_the_hub(root):
     assert plan.repo_id == "sprint-tests/digits"  # the manifest's repo names the Space's model
     assert "no local model to inspect: the manifest's [task] is trusted as is" in plan.warnings
     assert plan.config["input_shape"] == [28, 28, 1]
+
+
+# -- a demo of one part of the trained model --------------------------------------------------
+
+WRAPPER_SCRIPT = '''\
+import keras
+
+
+@keras.saving.register_keras_serializable(package="sprint_tests")
+class Wrapper(keras.Model):
+    """Trained as a whole (images in); only its decoder (latent in) makes a demo."""
+
+    def __init__(self, decoder, **kwargs):
+        super().__init__(**kwargs)
+        self.encode = keras.layers.Dense(8)
+        self.decoder = decoder
+
+    def call(self, images):
+        return self.decoder(self.encode(keras.ops.reshape(images, (-1, 49))))
+
+    def get_config(self):
+        return {**super().get_config(),
+                "decoder": keras.saving.serialize_keras_object(self.decoder)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
+        return cls(**config)
+'''
+
+
+@pytest.fixture
+def wrapped(root: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A reproduction whose saved model is a Wrapper around the dcgan case's generator."""
+    case = CASES["dcgan"]
+    folder = write_manifest(root, case)
+    (folder / "train.py").write_text(WRAPPER_SCRIPT)
+    namespace: dict = {}
+    exec(compile(WRAPPER_SCRIPT, "train.py", "exec"), namespace)
+    model = namespace["Wrapper"](case.build())
+    model(__import__("numpy").zeros((1, 7, 7, 1), "float32"))  # build it
+    model.save(tmp_path / "wrapper.keras")
+    return folder, tmp_path / "wrapper.keras"
+
+
+def test_the_demo_serves_the_submodel_the_manifest_names(root, wrapped):
+    folder, model = wrapped
+    manifest = Manifest.load(folder)
+    manifest.task.submodel = "decoder"
+    manifest.save(folder)
+    plan = plan_space(folder, root, model=str(model))
+    assert [spec.shape for spec in plan.signature.inputs] == [(8,)]  # the decoder's latent
+    app = plan.files["app.py"].decode()
+    assert "MODEL = MODEL.decoder" in app and "custom_objects()" in app
+    assert json.loads(plan.files["space_config.json"])["submodel"] == "decoder"
+
+
+def test_a_submodel_the_model_does_not_hold_is_refused_with_the_ones_it_does(root, wrapped):
+    folder, model = wrapped
+    manifest = Manifest.load(folder)
+    manifest.task.submodel = "generator"
+    manifest.save(folder)
+    with pytest.raises(ManifestError) as caught:
+        plan_space(folder, root, model=str(model))
+    assert "'generator' is not a model held by the saved Wrapper" in caught.value.message
+    assert "use one of: decoder" in caught.value.message

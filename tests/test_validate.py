@@ -172,9 +172,25 @@ def test_unpinned_space_requirements_fail(root: Path) -> None:
 
 def test_space_app_that_does_not_construct_fails(root: Path) -> None:
     app = root / "spaces" / SLUG / "app.py"
-    app.write_text(app.read_text() + "\nraise RuntimeError('broken on purpose')\n")
+    text = app.read_text().replace('if __name__ == "__main__":',
+                                   'raise RuntimeError("broken on purpose")\n\n\nif True:')
+    app.write_text(text)
     status, reason = items(root, "space")["space"]
     assert status == "fail" and "broken on purpose" in reason
+
+
+def test_space_whose_example_gets_no_answer_fails(root: Path) -> None:
+    # The app starts, but a visitor clicking its first example would get an error.
+    (root / "spaces" / SLUG / "examples" / "series.csv").write_text("not;a\nseries;at all\n")
+    result = validate(root, SLUG, smoke=False, only=("space",))
+    (item,) = result.items
+    assert item.status == "fail" and "does not answer its examples" in item.reason
+    assert len(item.details) == 1 and item.details[0].startswith("example 1 ")
+
+
+def test_a_working_space_answers_every_example(root: Path) -> None:
+    status, reason = items(root, "space")["space"]
+    assert status == "pass" and "answers its 2 example(s)" in reason
 
 
 def test_missing_space_fails(root: Path) -> None:

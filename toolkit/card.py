@@ -203,6 +203,18 @@ def hub_url() -> str:
     return (os.environ.get("HF_ENDPOINT") or DEFAULT_HUB_URL).rstrip("/")
 
 
+def from_keras_io(manifest: Manifest) -> bool:
+    """Whether the example is a Keras.io one: resolved in a keras-io checkout (which gives it
+    a category), or its URL says so.
+
+    Only then does the card name Keras.io as the source of the reported figures; an example
+    of one's own (the bundled demo) is credited to its authors alone.
+    """
+    url = manifest.source.url
+    return (manifest.source.kind == "keras-io" or bool(manifest.example.category)
+            or "keras.io/" in url or "keras-team/keras-io" in url)
+
+
 def keras_io_url(manifest: Manifest) -> str:
     """The example's page on keras.io (from category and name), else the source URL."""
     example = manifest.example
@@ -297,6 +309,15 @@ class CardFacts:
     front_matter: str = ""
 
     @property
+    def from_keras_io(self) -> bool:
+        return from_keras_io(self.manifest)
+
+    @property
+    def reporter(self) -> str:
+        """Who reported the figures the check compares with: ``Keras.io`` or ``the example``."""
+        return "Keras.io" if self.from_keras_io else "the example"
+
+    @property
     def banner(self) -> str:
         """The warning shown at the top of a card without a passing check ('' if it passed)."""
         slug = self.manifest.slug
@@ -346,7 +367,7 @@ def front_matter(facts: CardFacts) -> dict[str, Any]:
     """The Hub metadata of the card, as a dict (dumped as YAML at the top of README.md)."""
     manifest = facts.manifest
     task = facts.pipeline_tag or (manifest.task.kind if manifest.task.kind != "unknown" else "")
-    tags = ["keras", "keras-io", "reproduction", "keras-sprint"]
+    tags = ["keras", *(["keras-io"] if facts.from_keras_io else []), "reproduction", "keras-sprint"]
     if task:
         tags.append(task)
     if manifest.example.category:
@@ -396,9 +417,13 @@ def _model_index_results(facts: CardFacts, task: str) -> list[dict[str, Any]]:
                 "dataset": {**dataset, "split": split}}
         reported = [{"type": _metric_id(m.name), "value": m.value,
                      "name": f"{split} {m.name} (reported)"} for m in metrics]
-        results.append({**base, "metrics": reported, "source": {
-            "name": f"Keras.io: {manifest.example.title or manifest.slug}",
-            "url": facts.keras_io_url or KERAS_IO_EXAMPLES}})
+        title = manifest.example.title or manifest.slug
+        if facts.from_keras_io:
+            source = {"name": f"Keras.io: {title}", "url": facts.keras_io_url or KERAS_IO_EXAMPLES}
+        else:  # the Hub wants a URL with a source name; an example without one names neither
+            source = {"name": f"Example: {title}", "url": facts.keras_io_url} \
+                if facts.keras_io_url else {}
+        results.append({**base, "metrics": reported} | ({"source": source} if source else {}))
         measured = [{"type": _metric_id(m.name), "value": _round(rows[m.key].mean),
                      "name": f"{split} {m.name} (reproduced, mean of {n_runs} "
                              f"run{'s' if n_runs != 1 else ''})"}

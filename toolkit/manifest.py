@@ -160,6 +160,9 @@ class TaskInfo:
     # Text models fed token ids: a vocabulary file (one token per line, line i = id i),
     # relative to the reproduction folder.
     vocabulary: str = ""
+    # The part of the trained model a demo calls, an attribute of it (a VAE's "decoder", a
+    # distiller's "student"); "" for the model itself.
+    submodel: str = ""
 
 
 @dataclass

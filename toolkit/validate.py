@@ -10,8 +10,9 @@ Each item returns pass, fail or warn with the reason. Items, in order:
 ``card``      README.md was rendered by ``sprint card``, its front matter is valid Hub
               metadata, it was not edited by hand outside its free sections, and every number
               in it still matches the artifacts (a fresh render gives the same card).
-``space``     ``spaces/<slug>/`` exists, its requirements are pinned, and its app constructs
-              (imported in a subprocess, not launched).
+``space``     ``spaces/<slug>/`` exists, its requirements are pinned, and its app starts as a
+              Space does (its own process) with the model of the latest run that kept one
+              here, and answers each of its examples.
 ``hygiene``   nothing secret or huge would be committed (tokens, weights, data files).
 ``lint``      the reproduction's own Python code is ``ruff`` clean.
 
@@ -22,18 +23,19 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from toolkit.errors import SprintError
 from toolkit.manifest import MANIFEST_NAME, Manifest
-from toolkit.runs import RUNS_DIR, latest_set
+from toolkit.runs import RUNS_DIR, RunRecord, latest_set, read_json
 
 PASS, FAIL, WARN = "pass", "fail", "warn"
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -230,22 +232,50 @@ def check_space(ctx: Context) -> Item:
         reason = ("requirements.txt is missing" if not requirements.is_file()
                   else f"unpinned requirements: {', '.join(unpinned)}")
         return Item("space", FAIL, reason)
-    runs = latest_set(ctx.repro_dir)
-    model = next((r.model_path for r in reversed(runs) if r.model_path.is_file()), None)
-    if model is None:
-        return Item("space", WARN, "requirements pinned; the app was not constructed: no local "
-                    "model.keras to load (weights are not committed)")
-    probe = ("import runpy, sys, gradio as gr; ns = runpy.run_path('app.py', run_name='probe'); "
-             "demo = ns.get('demo'); "
-             "sys.exit(0 if isinstance(demo, gr.Blocks) else 'app.py defines no gradio demo')")
-    env = dict(os.environ, SPRINT_MODEL_PATH=str(model), GRADIO_ANALYTICS_ENABLED="False")
-    done = subprocess.run([sys.executable, "-c", probe], cwd=ctx.space_dir, env=env,
-                          capture_output=True, text=True, timeout=600)
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        return Item("space", FAIL, "the app does not construct", tail)
-    return Item("space", PASS, f"app constructs with {model.relative_to(ctx.root)}; "
+    run = _served_run(ctx.repro_dir)
+    if run is None:
+        return Item("space", WARN, "requirements pinned; the app was not started: no run of "
+                    "this reproduction has its model.keras here (weights are not committed)")
+    examples = len(read_json(ctx.space_dir / "space_config.json").get("examples") or [])
+    started = _start_space(ctx.space_dir, run.model_path)
+    if isinstance(started, list):
+        return Item("space", FAIL, "the app does not start or does not answer its examples",
+                    started)
+    weights = " (smoke-run weights: this tests the app, not its predictions)" if run.smoke else ""
+    return Item("space", PASS, f"the app starts with {run.model_path.relative_to(ctx.root)} "
+                f"and answers its {examples} example(s) in {started:.0f} s{weights}; "
                 f"{len([x for x in lines if x])} pinned requirements")
+
+
+def _served_run(repro_dir: Path) -> RunRecord | None:
+    """The newest complete run that kept its model here: of the latest full set, else a smoke
+    run (its weights are enough to test the app's plumbing)."""
+    for runs in (latest_set(repro_dir), latest_set(repro_dir, smoke=True)):
+        for run in reversed(runs):
+            if run.model_path.is_file():
+                return run
+    return None
+
+
+def _start_space(space_dir: Path, model: Path) -> float | list[str]:
+    """Start the app as a Space does and click each of its examples; the seconds that took,
+    or what went wrong (the examples that got no answer, or the app's last output lines)."""
+    from toolkit.space.serve import free_port, start_app, stop_app, try_examples, wait_for_app
+
+    with tempfile.TemporaryDirectory(prefix="sprint-validate-") as tmp:
+        log, port = Path(tmp) / "app.log", free_port()
+        url = f"http://127.0.0.1:{port}/"
+        start = time.monotonic()
+        process = start_app(space_dir, model_value=str(model), port=port, log_path=log,
+                            extra_env={"GRADIO_EXAMPLES_CACHE": str(Path(tmp) / "cache")})
+        try:
+            wait_for_app(url, process, timeout=600)
+            failures = try_examples(url, space_dir)
+        except SprintError:
+            return log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
+        finally:
+            stop_app(process)
+        return failures or time.monotonic() - start
 
 
 def check_hygiene(ctx: Context) -> Item:

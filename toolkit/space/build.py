@@ -92,8 +92,8 @@ def plan_space(repro_dir: Path, root: Path, *, model: str | None = None) -> Spac
     run = facts.model_run or (facts.check.runs[0] if facts.check.runs else None)
     source = resolve_model(model, run)
     custom = facts.custom_objects
-    signature = inspect_model(source.path, custom.load() if custom else None) \
-        if source and source.path else None
+    signature = inspect_model(source.path, custom.load() if custom else None,
+                              submodel=manifest.task.submodel) if source and source.path else None
     if signature is None:
         warnings.append("no local model to inspect: the manifest's [task] is trusted as is")
     family_checks(manifest, family, signature)
@@ -131,6 +131,7 @@ def plan_space(repro_dir: Path, root: Path, *, model: str | None = None) -> Spac
         "feature_names": manifest.task.feature_names,
         "vocabulary_file": VOCAB_NAME if VOCAB_NAME in files else None,
         "custom_objects_file": CUSTOM_OBJECTS_FILE if custom else None,
+        "submodel": manifest.task.submodel,
         "examples": examples.rows,
     }
     files[CONFIG_NAME] = (json.dumps(config, indent=2, ensure_ascii=False) + "\n").encode()
@@ -168,6 +169,7 @@ def render_files(manifest: Manifest, config: dict[str, Any], pins: Pins) -> dict
     context = {"slug": manifest.slug, "title": config["title"], "family": family,
                "model_repo": repo_id, "pins": pins, "description": config["description"],
                "article": config["article"], "custom_objects": config["custom_objects_file"],
+               "submodel": config["submodel"],
                "front_matter": front_matter(manifest, family, pins, repo_id, config["title"])}
     return {name: env.get_template(template).render(context).encode() for name, template in (
         ("app.py", APP_TEMPLATES[family]), ("requirements.txt", "requirements.txt.j2"),

@@ -58,9 +58,11 @@ def credits_markdown(facts: CardFacts, repo_id: str, verified_with: str) -> str:
     example = manifest.example
     title = example.title or manifest.slug
     original = f"[{title}]({facts.keras_io_url})" if facts.keras_io_url else title
-    dates = f", created {example.date_created}" if example.date_created else ""
+    created = f"created {example.date_created}" if example.date_created else ""
+    about = ", ".join(filter(None, ("Keras.io" if facts.from_keras_io else "", created)))
     lines = [
-        f"**Original example:** {original} by {people(example.authors)} (Keras.io{dates}).",
+        f"**Original example:** {original} by {people(example.authors)}"
+        + (f" ({about})." if about else "."),
         "",
         f"**Reproduction:** keras-sprint reproduction `{manifest.slug}`"
         + (f", model [{repo_id}]({facts.hub_url}/{repo_id})" if repo_id else "")
@@ -69,7 +71,8 @@ def credits_markdown(facts: CardFacts, repo_id: str, verified_with: str) -> str:
     results = [_result_line(row) for row in facts.check.rows]
     if results:
         verdict = VERDICT_WORDS.get(facts.check.verdict, facts.check.verdict)
-        lines += ["", f"**Results** (reported on Keras.io vs reproduced; the check {verdict}):",
+        reported = "on Keras.io" if facts.from_keras_io else "by the example"
+        lines += ["", f"**Results** (reported {reported} vs reproduced; the check {verdict}):",
                   "", *results]
     return "\n".join(lines)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import UsageError
+from toolkit.errors import ManifestError, UsageError
 from toolkit.hub import REPO_ID_RE
 from toolkit.runs import RunRecord
 
@@ -60,9 +60,10 @@ def resolve_model(model_arg: str | None, run: RunRecord | None) -> ModelSource |
     return None
 
 
-def inspect_model(path: Path, custom_objects: dict[str, Any] | None = None) -> ModelSignature:
+def inspect_model(path: Path, custom_objects: dict[str, Any] | None = None, *,
+                  submodel: str = "") -> ModelSignature:
     """Load the model as the Space will (``compile=False``, with the custom objects it ships)
-    and read its signature."""
+    and read the signature of what it serves: the model, or its ``submodel`` attribute."""
     import keras
 
     try:
@@ -76,6 +77,18 @@ def inspect_model(path: Path, custom_objects: dict[str, Any] | None = None) -> M
             "the top level of train.py (or in custom_objects.py, with a CUSTOM_OBJECTS dict), "
             "with a get_config() that returns their constructor arguments",
         ) from exc
+    if submodel:
+        part = getattr(model, submodel, None)
+        if not isinstance(part, keras.Model):
+            parts = sorted(name for name, value in vars(model).items()
+                           if isinstance(value, keras.Model) and not name.startswith("_"))
+            raise ManifestError(
+                f"[task] submodel {submodel!r} is not a model held by the saved "
+                f"{type(model).__name__}", where="[task] submodel in the manifest",
+                fix=f"use one of: {', '.join(parts)}" if parts
+                else "leave it empty: the saved model holds no other model",
+            )
+        model = part
     return ModelSignature(_specs(model, "inputs"), _specs(model, "outputs"))
 
 

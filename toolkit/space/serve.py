@@ -1,7 +1,9 @@
-"""Run a generated Space on this machine: ``python app.py`` with the model and port set."""
+"""Run a generated Space on this machine: ``python app.py`` with the model and port set,
+and call it as a visitor does."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -78,6 +80,37 @@ def stop_app(process: subprocess.Popen, timeout: float = 10.0) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def try_examples(url: str, folder: Path) -> list[str]:
+    """Call the running app with each of its examples, as a visitor clicking them does;
+    one line per example that got no answer (an empty list: every one answered)."""
+    from gradio_client import Client
+
+    config = json.loads((Path(folder) / "space_config.json").read_text(encoding="utf-8"))
+    client = Client(url, verbose=False, analytics_enabled=False)
+    failures = []
+    for number, row in enumerate(config.get("examples") or [], start=1):
+        args = [example_argument(folder, config["family"], value) for value in row]
+        try:
+            client.predict(*args, api_name="/predict")
+        except Exception as exc:  # the app's own message, as the visitor would read it
+            failures.append(f"example {number} {row}: {' '.join(str(exc).split())[:300]}")
+    return failures
+
+
+def example_argument(folder: Path, family: str, value):
+    """An example cell as a client sends it: a file uploaded, a sample table as data."""
+    if not (isinstance(value, str) and value.startswith("examples/")):
+        return value
+    if value.endswith(".csv") and family.startswith("tabular"):
+        import pandas as pd
+
+        frame = pd.read_csv(Path(folder) / value)
+        return {"headers": list(frame.columns), "data": frame.values.tolist()}
+    from gradio_client import handle_file
+
+    return handle_file(str(Path(folder) / value))
 
 
 def _tail(log_path: Path | None, lines: int = 15) -> str:
