@@ -20,14 +20,18 @@ POST /_lfs/{oid}/verify                               lfs-verify       create_co
 POST /api/models/{repo}/commit/{rev}  (NDJSON)        commit           create_commit
 GET  /api/models/{repo}/tree/{rev}[/{path}]           tree             snapshot_download
 HEAD|GET /{repo}/resolve/{rev}/{path}                 resolve          hf_hub_download
+GET  /api/models/{repo}/xet-write-token/{rev}         xet-write-token  hf_xet (uploads)
 ====================================================  ===============  =====================
 
 Anything else is answered 501 and recorded in :attr:`LocalHub.unknown` (and printed to
 stderr), so a gap between this server and the client shows up loudly instead of hiding.
 
-It advertises plain LFS only. ``huggingface_hub`` picks the Xet protocol for uploads
-whenever ``hf_xet`` is installed (it does not ask the server), so tests that upload must
-set ``huggingface_hub.constants.HF_HUB_DISABLE_XET`` (the ``local_hub`` fixture does).
+It stores files over plain LFS only. ``huggingface_hub`` picks the Xet protocol for
+uploads whenever ``hf_xet`` is installed (it does not ask the server), so tests that upload
+must set ``huggingface_hub.constants.HF_HUB_DISABLE_XET`` (the ``local_hub`` fixture does).
+With Xet left on, the real ``hf_xet`` asks ``xet-write-token`` for storage credentials: the
+token is checked as the Hub checks it (401, 403), then the answer is 501 (no Xet storage
+here), which is how the tests reach the client's Xet failure path.
 Downloads use Xet only when the server sends ``X-Xet-Hash``; this one never does.
 
 Failures are injected per endpoint with :meth:`LocalHub.fail` (status code, how many
@@ -255,6 +259,8 @@ class _Handler(BaseHTTPRequestHandler):
         ("POST", re.compile(rf"/{REPO}\.git/info/lfs/objects/batch"), "lfs-batch"),
         ("PUT", re.compile(r"/_lfs/(?P<oid>[0-9a-f]{64})"), "lfs-upload"),
         ("POST", re.compile(r"/_lfs/(?P<oid>[0-9a-f]{64})/verify"), "lfs-verify"),
+        ("GET", re.compile(rf"/api/models/{REPO}/xet-write-token/(?P<rev>[^/]+)"),
+         "xet-write-token"),
         ("HEAD", re.compile(rf"/{REPO}/resolve/(?P<rev>[^/]+)/(?P<path>.+)"), "resolve"),
         ("GET", re.compile(rf"/{REPO}/resolve/(?P<rev>[^/]+)/(?P<path>.+)"), "resolve"),
     ]
@@ -472,6 +478,10 @@ class _Handler(BaseHTTPRequestHandler):
         if stored is None or len(stored) != request["size"]:
             raise _HubError(404, f"LFS object {oid} was not uploaded")
         return 200, {}, {}
+
+    def _xet_write_token(self, body: bytes, repo: str, rev: str) -> tuple[int, Any, dict]:
+        self._repo(repo, write=True, action="upload to Xet storage")
+        raise _HubError(501, "this local hub has no Xet storage; it stores files over LFS")
 
     def _commit(self, body: bytes, repo: str, rev: str) -> tuple[int, Any, dict[str, str]]:
         found = self._repo(repo, write=True, action="commit")

@@ -5,6 +5,7 @@ contributor's own."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -86,6 +87,16 @@ if __name__ == "__main__":
 '''
 
 
+def build_model_from_script():
+    """The script's own ``build_model()``, run here (its KERAS_BACKEND line must not leak
+    into the environment of the apps later tests start)."""
+    namespace: dict = {"__name__": "train"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KERAS_BACKEND", os.environ.get("KERAS_BACKEND", "tensorflow"))
+        exec(compile(SCRIPT, "train.py", "exec"), namespace)
+    return namespace["build_model"]()
+
+
 def extract(script: str = SCRIPT):
     return extract_custom_objects(textwrap.dedent(script), where="train.py")
 
@@ -124,9 +135,7 @@ def test_the_module_is_lint_clean(tmp_path: Path):
 
 def test_a_saved_model_loads_in_a_fresh_process_with_only_the_module(tmp_path: Path):
     # The training side: the script's own classes build and save the model.
-    namespace: dict = {"__name__": "train"}
-    exec(compile(SCRIPT, "train.py", "exec"), namespace)
-    model = namespace["build_model"]()
+    model = build_model_from_script()
     x = np.random.default_rng(1).random((3, 28, 28, 1)).astype("float32")
     np.save(tmp_path / "expected.npy", model.predict(x, verbose=0))
     np.save(tmp_path / "x.npy", x)
@@ -302,9 +311,7 @@ def test_a_space_serves_a_model_with_custom_layers(tmp_path: Path):
         metrics=[Metric(name="accuracy", split="test", value=0.9, tolerance=0.05)],
         hub=HubInfo(repo_id="sprint-tests/custom-digits"), run=RunConfig(backend="jax"),
     ).save(folder)
-    namespace: dict = {"__name__": "train"}
-    exec(compile(SCRIPT, "train.py", "exec"), namespace)
-    model = namespace["build_model"]()
+    model = build_model_from_script()
     model.save(tmp_path / "model.keras")
 
     written = write_space(plan_space(folder, root, model=str(tmp_path / "model.keras")))

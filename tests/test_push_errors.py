@@ -33,7 +33,8 @@ def failed_push(repro: Path, capsys: pytest.CaptureFixture[str]):
         out, err = capsys.readouterr()
         assert snapshot(repro) == before, "a failed push must leave the reproduction unchanged"
         assert not leaks(repro.parent.parent, FAKE_TOKEN, out, err)
-        assert err.count("error: ") == 1 and "How to fix:" in err
+        errors = [line for line in err.splitlines() if line.startswith("error: ")]
+        assert len(errors) == 1 and "How to fix:" in err  # one message (which may quote more)
         return " ".join(err.split())  # one line, whatever the wrapping
     return run
 
@@ -249,3 +250,15 @@ def test_card_metadata_the_hub_rejects_is_explained(failed_push, local_hub):
     err = failed_push()
     assert "The Hub rejected the model card's metadata" in err and "sprint card" in err
     assert local_hub.calls("preupload") == 0 and local_hub.calls("commit") == 0
+
+
+def test_a_failing_xet_storage_upload_is_explained(failed_push, repro, local_hub, monkeypatch):
+    # With hf_xet installed the real Hub takes uploads through Xet storage; here the real
+    # hf_xet client asks the local Hub for storage credentials and gets none (501).
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", False)
+    err = failed_push(code=1)
+    assert "Xet storage did not take the files" in err and "501" in err
+    assert "Nothing was committed" in err and "HF_HUB_DISABLE_XET=1" in err
+    assert local_hub.calls("xet-write-token") >= 1 and local_hub.calls("commit") == 0

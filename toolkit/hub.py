@@ -56,6 +56,8 @@ from toolkit.runs import LOGS_DIR, MODEL_FILE, RunRecord
 REPO_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 KERAS_CONFIG, KERAS_METADATA = "config.json", "metadata.json"
 KERAS_WEIGHTS = ("model.weights.h5", "model.weights.npz")
+# The function of huggingface_hub's that hands uploads to hf_xet (_commit_api.py).
+XET_UPLOAD_FUNCTION = "_upload_xet_files"
 RUN_FILES = ("curves.png", "metrics.json", "env.json")
 RETRY_STATUS = (408, 429, 500, 502, 503, 504)
 WRITE_ROLES = ("write", "admin", "contributor")
@@ -474,8 +476,24 @@ def _from_hub(exc: BaseException) -> bool:
     """Whether ``exc`` is a failure of the Hub or the network (rather than a bug)."""
     import httpx2
 
-    return any(isinstance(e, httpx2.HTTPError) for e in _chain(exc)) or (
+    return any(isinstance(e, httpx2.HTTPError) for e in _chain(exc)) or _xet_failure(exc) or (
         isinstance(exc, ValueError) and "Invalid metadata in README.md" in str(exc))
+
+
+def _xet_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` came out of the Xet storage upload.
+
+    ``hf_xet`` (the Hub's storage client, used for every upload when it is installed)
+    raises plain ``ConnectionError``/``RuntimeError`` from its Rust core; what tells them
+    from a bug is where they were raised: inside ``huggingface_hub``'s Xet upload.
+    """
+    for error in _chain(exc):
+        frame = error.__traceback__
+        while frame is not None:
+            if frame.tb_frame.f_code.co_name == XET_UPLOAD_FUNCTION:
+                return True
+            frame = frame.tb_next
+    return False
 
 
 def _root_cause(exc: BaseException) -> BaseException:
@@ -555,6 +573,13 @@ def hub_error(exc: BaseException, what: str, ctx: HubContext) -> HubError:
                "local reproduction is unchanged")
     tried = f" after {ctx.attempts} attempt{'s' if ctx.attempts != 1 else ''}"
 
+    if _xet_failure(exc):
+        return HubError(
+            f"The upload stopped midway: the Hub's Xet storage did not take the files "
+            f"({type(exc).__name__}: {' '.join(str(exc).split())[:400]}). {nothing}",
+            where=where,
+            fix=f"{rerun}; if it keeps failing, upload over plain Git LFS instead by setting "
+            "HF_HUB_DISABLE_XET=1")
     if isinstance(exc, ValueError) and "Invalid metadata in README.md" in str(exc):
         return HubError(f"The Hub rejected the model card's metadata: {exc}",
                         where=f"README.md front matter for {ctx.repo_id}",
