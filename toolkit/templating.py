@@ -1,6 +1,7 @@
 """Where the Jinja2 templates live, and the environment every renderer starts from.
 
-Templates sit in ``templates/`` at the repository root (the layout the design fixes). A sprint
+Templates sit in ``templates/`` at the repository root (the layout the design fixes); a wheel
+installs them inside the package as ``toolkit/templates/`` (see ``pyproject.toml``). A sprint
 repository may override any of them with a file of the same name under its own
 ``templates/`` (the project root, see :func:`toolkit.project.project_root`).
 """
@@ -10,7 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+_PACKAGE = Path(__file__).resolve().parent
+# An installed wheel first (its copy is the one that matches the code), then the source tree.
+TEMPLATES_DIR = next((p for p in (_PACKAGE / "templates", _PACKAGE.parent / "templates")
+                      if p.is_dir()), _PACKAGE.parent / "templates")
 
 
 def template_dirs(subfolder: str = "") -> list[Path]:
