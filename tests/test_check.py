@@ -201,6 +201,58 @@ def test_a_seed_that_lacks_the_metric_makes_it_missing():
 # -- reproduction folders ---------------------------------------------------------------------
 
 
+# -- earlier evaluations (a baseline, a teacher) ------------------------------------------------
+
+
+def evaluated(*calls_per_run):
+    """One Recorded per run, whose script called evaluate() once per dict given."""
+    return [Recorded(f"run-{i}", i, {"test": dict(calls[-1])}, evaluations=tuple(calls))
+            for i, calls in enumerate(calls_per_run)]
+
+
+def test_an_earlier_evaluate_call_is_judged_through_run_key():
+    recorded = evaluated(({"acc": 0.74}, {"acc": 0.80}), ({"acc": 0.75}, {"acc": 0.81}))
+    baseline = Metric("baseline_acc", "test", 0.7352, tolerance=0.03,
+                      run_key="evaluations[0].acc")
+    result = judge(baseline, recorded)
+    assert result.verdict == PASS and result.log_key == "evaluations[0].acc"
+    assert [v.value for v in result.values] == [0.74, 0.75]  # not the final 0.80, 0.81
+    last = judge(Metric("acc", "test", 0.8, run_key="evaluations[-1].acc"), recorded)
+    assert [v.value for v in last.values] == [0.80, 0.81]
+
+
+def test_an_earlier_evaluation_fails_like_any_other():
+    recorded = evaluated(({"acc": 0.60}, {"acc": 0.80}))
+    result = judge(Metric("baseline_acc", "test", 0.7352, tolerance=0.03,
+                          run_key="evaluations[0].acc"), recorded)
+    assert result.verdict == FAIL and "0.6" in result.explanation
+
+
+@pytest.mark.parametrize(("run_key", "message"), [
+    ("evaluations[2].acc", "made 2 evaluate() call(s), so it has no evaluations[2]"),
+    ("evaluations[0].auc", "evaluations[0] of run run-0 has no 'auc' (it has: acc)"),
+])
+def test_an_evaluation_the_runs_do_not_have_is_missing_and_says_why(run_key, message):
+    recorded = evaluated(({"acc": 0.74}, {"acc": 0.80}))
+    result = judge(Metric("baseline_acc", "test", 0.7, run_key=run_key), recorded)
+    assert result.verdict == MISSING and message in result.explanation
+
+
+def test_evaluations_are_read_from_metrics_json(tmp_path):
+    folder = write_reproduction(tmp_path, metrics=[
+        accuracy_metric(),
+        accuracy_metric(name="baseline_acc", value=0.7, required=False,
+                        run_key="evaluations[0].accuracy"),
+    ])
+    run = write_run(folder, "r-s0", final={"test": {"accuracy": 0.99}})
+    metrics = run / "metrics.json"
+    metrics.write_text(metrics.read_text().replace(
+        '"evaluations": []', '"evaluations": [{"accuracy": 0.71}, {"accuracy": 0.99}]'))
+    report = check_reproduction(folder)
+    baseline = next(r for r in report.results if r.metric.name == "baseline_acc")
+    assert (baseline.verdict, baseline.mean) == (PASS, 0.71)
+
+
 def test_a_passing_reproduction_judges_the_newest_complete_set(tmp_path):
     repro = write_reproduction(tmp_path)
     write_set(repro, "old", [0.5, 0.5, 0.5], started="2025-01-01")

@@ -1,7 +1,9 @@
 """Compare a reproduction's reported metrics with its runs: the logic of ``sprint check``.
 
 For each metric of the manifest the checker reads the value every run of the chosen set
-recorded (``metrics.json``: ``final.<split>.<log key>``), takes the **mean over seeds** and
+recorded (``metrics.json``: ``final.<split>.<log key>``, or, for a metric whose ``run_key`` is
+``evaluations[N].<key>``, the N-th ``evaluate()`` call of the script: a baseline or a teacher
+evaluated before the final model), takes the **mean over seeds** and
 judges it against the metric's bounds (:meth:`toolkit.manifest.Metric.bounds`): the mean
 passes when it lies inside them, the bound itself included (with a 1e-9 relative allowance
 for float rounding). Every seed's value, the sample standard deviation, min and max are
@@ -26,7 +28,7 @@ import math
 import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +84,10 @@ def candidate_keys(metric_name: str) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+# ``run_key = "evaluations[0].acc"``: the first evaluate() call's ``acc`` (negative: from the end).
+EVALUATION_KEY = re.compile(r"evaluations\[(?P<index>-?\d+)\]\.(?P<key>.+)")
+
+
 def find_log_key(metric: Metric, logs: Mapping[str, Any]) -> str | None:
     """The key of ``logs`` (one split of ``metrics.json``) that holds ``metric``, or ``None``.
 
@@ -115,19 +121,24 @@ def _strip_val(key: str) -> str:
 
 @dataclass(frozen=True)
 class Recorded:
-    """What one run recorded: its id, seed and the ``final`` section of ``metrics.json``."""
+    """What one run recorded: its id, seed, and the ``final`` and ``evaluations`` sections of
+    ``metrics.json``."""
 
     run_id: str
     seed: int | None
     final: Mapping[str, Any]
     epochs: int | None = None
+    evaluations: tuple[Mapping[str, Any], ...] = ()
 
     @classmethod
     def from_run(cls, run: RunRecord) -> Recorded:
         metrics = run.metrics()
         final, epochs = metrics.get("final"), metrics.get("epochs")
+        evaluations = metrics.get("evaluations")
         return cls(run.run_id, run.seed, final if isinstance(final, dict) else {},
-                   epochs if isinstance(epochs, int) else None)
+                   epochs if isinstance(epochs, int) else None,
+                   tuple(e for e in evaluations if isinstance(e, dict))
+                   if isinstance(evaluations, list) else ())
 
 
 @dataclass(frozen=True)
@@ -240,6 +251,8 @@ def judge(metric: Metric, recorded: Sequence[Recorded]) -> MetricResult:
     label = f"{metric.split} {metric.name}"
     if not recorded:
         return MetricResult(metric, MISSING, f"{label}: no run to read it from")
+    if match := EVALUATION_KEY.fullmatch(metric.run_key):
+        return _judge_evaluation(metric, recorded, int(match["index"]), match["key"])
     first = next((r for r in recorded if isinstance(r.final.get(metric.split), dict)), None)
     if first is None:
         splits = ", ".join(sorted(recorded[0].final)) or "nothing"
@@ -261,7 +274,34 @@ def judge(metric: Metric, recorded: Sequence[Recorded]) -> MetricResult:
                 f"(run {first.run_id} of the same set did)",
             )
         values.append(SeedValue(run.run_id, run.seed, _as_float(logs[key])))
-    result = MetricResult(metric, PASS, "", f"final.{metric.split}.{key}", values)
+    return _judged(metric, f"final.{metric.split}.{key}", values)
+
+
+def _judge_evaluation(metric: Metric, recorded: Sequence[Recorded], index: int,
+                      key: str) -> MetricResult:
+    """Judge a metric read from the ``index``-th ``evaluate()`` call of every run."""
+    label, where = f"{metric.split} {metric.name}", f"evaluations[{index}]"
+    values = []
+    for run in recorded:
+        if not -len(run.evaluations) <= index < len(run.evaluations):
+            return MetricResult(
+                metric, MISSING,
+                f"{label}: run {run.run_id} made {len(run.evaluations)} evaluate() call(s), "
+                f"so it has no {where} (run_key {metric.run_key!r}); count the script's "
+                "evaluate() calls from 0 (or from the end with -1)")
+        logs = run.evaluations[index]
+        found = find_log_key(replace(metric, run_key=key), logs)
+        if found is None:
+            return MetricResult(
+                metric, MISSING,
+                f"{label}: {where} of run {run.run_id} has no {key!r} (it has: "
+                f"{', '.join(sorted(logs)) or 'nothing'}); correct run_key in reproduction.toml")
+        values.append(SeedValue(run.run_id, run.seed, _as_float(logs[found])))
+    return _judged(metric, f"{where}.{key}", values)
+
+
+def _judged(metric: Metric, log_key: str, values: list[SeedValue]) -> MetricResult:
+    result = MetricResult(metric, PASS, "", log_key, values)
     result.verdict = PASS if within(result.mean, *metric.bounds()) else FAIL
     result.explanation = explain(result)
     return result

@@ -111,7 +111,9 @@ class Metric:
     sentence: str = ""
     required: bool = True
     reason: str = ""
-    run_key: str = ""  # the metrics.json log key that measures it, when its name differs
+    # The metrics.json log key that measures it, when its name differs; "evaluations[N].key"
+    # reads the N-th evaluate() call instead of the final one (a baseline, a teacher).
+    run_key: str = ""
 
     @property
     def key(self) -> str:
