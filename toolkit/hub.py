@@ -8,9 +8,9 @@
 - ``README.md``, the model card (:mod:`toolkit.card`);
 - ``custom_objects.py`` when the model holds custom Keras objects
   (:mod:`toolkit.custom_objects`), which the card's loading snippet imports;
-- ``logs/`` replayed from ``metrics.json`` when the live TensorBoard logs are not here;
 - the published run's ``curves.png``, ``metrics.json``, ``env.json`` and TensorBoard
-  ``logs/`` (which the Hub shows as training metrics), and the ``metrics.json`` and
+  ``logs/`` (which the Hub shows as training metrics; replayed from ``metrics.json`` when
+  the live ones, git-ignored, are not on this machine), and the ``metrics.json`` and
   ``env.json`` of every run of the set under ``runs/<run-id>/``.
 
 :func:`push` sends it with ``huggingface_hub``: ``whoami`` (to explain permission errors),
