@@ -193,6 +193,22 @@ def test_a_working_space_answers_every_example(root: Path) -> None:
     assert status == "pass" and "answers its 2 example(s)" in reason
 
 
+def test_without_full_run_weights_a_smoke_model_starts_the_space(root: Path) -> None:
+    # A clone has no weights; a smoke run made here gives the app a model of the right shape,
+    # even when the smoke item's own run (which saves none) is newer.
+    folder = root / "reproductions" / SLUG
+    for model in folder.glob("runs/*/model.keras"):
+        model.unlink()
+    assert items(root, "space")["space"][0] == "warn"
+    (smoke,) = run_quietly(folder, backend="tensorflow", smoke=True)
+    result = validate(root, SLUG, smoke=True, only=("smoke", "space"))
+    by_name = {item.name: item for item in result.items}
+    assert by_name["smoke"].status == "pass" and smoke.run_id not in by_name["smoke"].reason
+    space = by_name["space"]
+    assert space.status == "pass", space.details
+    assert smoke.run_id in space.reason and "smoke-run weights" in space.reason
+
+
 def test_missing_space_fails(root: Path) -> None:
     shutil.rmtree(root / "spaces" / SLUG)
     assert items(root, "space")["space"][0] == "fail"

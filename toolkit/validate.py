@@ -35,7 +35,7 @@ from pathlib import Path
 
 from toolkit.errors import SprintError
 from toolkit.manifest import MANIFEST_NAME, Manifest
-from toolkit.runs import RUNS_DIR, RunRecord, latest_set, read_json
+from toolkit.runs import RUNS_DIR, RunRecord, latest_set, list_runs, read_json
 
 PASS, FAIL, WARN = "pass", "fail", "warn"
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -248,12 +248,13 @@ def check_space(ctx: Context) -> Item:
 
 
 def _served_run(repro_dir: Path) -> RunRecord | None:
-    """The newest complete run that kept its model here: of the latest full set, else a smoke
-    run (its weights are enough to test the app's plumbing)."""
-    for runs in (latest_set(repro_dir), latest_set(repro_dir, smoke=True)):
-        for run in reversed(runs):
-            if run.model_path.is_file():
-                return run
+    """The run whose model the app is started with: one of the latest full set that kept
+    its model here, else the newest smoke run that did (its weights are enough to test the
+    app's plumbing; the smoke item's own run saves none)."""
+    smoke_runs = [r for r in list_runs(repro_dir) if r.complete and r.smoke]
+    for run in [*reversed(latest_set(repro_dir)), *reversed(smoke_runs)]:
+        if run.model_path.is_file():
+            return run
     return None
 
 
