@@ -296,7 +296,11 @@ def test_a_required_metric_missing_from_the_run_cannot_be_checked(tmp_path):
     (lambda repro: write_set(repro, "smoke", [0.99], smoke=True),
      "Only smoke runs found for mnist_convnet"),
     (lambda repro: write_run(repro, "r1", status="failed", reason="CUDA out of memory"),
-     "the latest, r1, is failed (CUDA out of memory)"),
+     "the latest, r1, is failed (CUDA out of memory). Where: reproductions/mnist_convnet/runs/r1"
+     "/train.log. How to fix: fix the cause"),
+    (lambda repro: write_run(repro, "r1", status="running"),
+     "the latest, r1, is running. Where: reproductions/mnist_convnet/runs/r1/train.log. "
+     "How to fix: wait for it to finish"),
 ])
 def test_no_usable_run_cannot_be_checked(tmp_path, setup, message):
     repro = write_reproduction(tmp_path)

@@ -329,3 +329,36 @@ def test_a_space_serves_a_model_with_custom_layers(tmp_path: Path):
     assert label["label"] == DIGITS[int(expected.argmax())]
     top = label["confidences"][0]
     assert top["confidence"] == pytest.approx(float(expected.max()), abs=1e-5)
+
+
+# -- when they cannot be packaged ----------------------------------------------------------------
+
+UNPACKAGEABLE = '''\
+import keras
+
+VOCABULARY = open("vocab.txt").read().split()
+
+
+class Lookup(keras.layers.Layer):
+    def call(self, x):
+        return x * len(VOCABULARY)
+'''
+
+
+def test_a_card_still_renders_but_push_and_space_refuse(tmp_path: Path, monkeypatch, capsys):
+    from hub_fixtures import write_publishable
+
+    from toolkit.cli import main
+
+    monkeypatch.setenv("SPRINT_ROOT", str(tmp_path))
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    repro = write_publishable(tmp_path)
+    (repro / "train.py").write_text(UNPACKAGEABLE)
+    assert main(["card", repro.name]) == 0
+    card = (repro / "README.md").read_text()
+    assert "could not be packaged with it yet" in card and "VOCABULARY" in card
+    assert "custom_objects.py" not in card.split("## How to use")[1].split("```python")[1]
+    assert main(["push", repro.name, "--dry-run"]) == 2
+    assert main(["space", repro.name]) == 2
+    err = capsys.readouterr().err
+    assert err.count("VOCABULARY, which the script computes with a call at line 3") == 2

@@ -306,6 +306,7 @@ class CardFacts:
     has_curves: bool
     has_logs: bool
     custom_objects: CustomObjects | None = None  # shipped as custom_objects.py when set
+    custom_objects_error: str = ""  # why they could not be lifted out of train.py
     front_matter: str = ""
 
     @property
@@ -344,6 +345,10 @@ def card_facts(repro_dir: Path, manifest: Manifest, *, repo_id: str | None = Non
             values |= {f"{row.metric.split} {row.metric.name}": v.value
                        for v in row.values if v.run_id == chosen.run_id}
     artifacts = chosen  # curves and logs are shown for the run whose weights are published
+    try:
+        custom, custom_error = find_custom_objects(repro_dir), ""
+    except SprintError as exc:  # a card still renders; push and space refuse (see require_...)
+        custom, custom_error = None, exc.message
     return CardFacts(
         manifest=manifest,
         repo_id=repo_id or manifest.hub.repo_id or f"<your-namespace>/{manifest.slug}",
@@ -356,8 +361,17 @@ def card_facts(repro_dir: Path, manifest: Manifest, *, repo_id: str | None = Non
         model_values=list(values.items()),
         has_curves=bool(artifacts and (artifacts.path / "curves.png").is_file()),
         has_logs=bool(artifacts and has_scalars(artifacts.metrics())),
-        custom_objects=find_custom_objects(repro_dir),
+        custom_objects=custom,
+        custom_objects_error=custom_error,
     )
+
+
+def require_custom_objects(facts: CardFacts) -> CustomObjects | None:
+    """The custom objects a published model needs; raises when they could not be packaged
+    (a model nobody can load must not be pushed or demoed)."""
+    if facts.custom_objects_error:
+        raise CardError(facts.custom_objects_error)
+    return facts.custom_objects
 
 
 # -- front matter -----------------------------------------------------------------------------

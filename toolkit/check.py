@@ -503,9 +503,11 @@ def _no_usable_run(
                           "plumbing, not the metrics)", where=where,
                           fix=f"run `sprint run {slug}`")
     latest = [r for r in everything if not r.smoke][-1]
+    fix = (f"wait for it to finish (its train.log shows progress); if its process died, {train}"
+           if latest.status == "running" else f"fix the cause, then {train}")
     return CheckError(
         f"No complete run for {slug}: the latest, {latest.run_id}, is {_state(latest)}",
-        where=f"{where}/{latest.path.name}/train.log", fix=f"fix the cause, then {train}",
+        where=f"{where}/{latest.path.name}/train.log", fix=fix,
     )
 
 

@@ -46,7 +46,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
 from toolkit import __version__
-from toolkit.card import RenderedCard, hub_url, prepare_card
+from toolkit.card import RenderedCard, hub_url, prepare_card, require_custom_objects
 from toolkit.custom_objects import FILE_NAME as CUSTOM_OBJECTS_FILE
 from toolkit.errors import HubError, RunError, UsageError
 from toolkit.fsutil import atomic_write_text
@@ -192,7 +192,7 @@ def stage_push(repro_dir: Path, *, repo_id: str | None = None, run: str | None =
             plan.files.append(_upload(name, staging / name, f"{MODEL_FILE} of {chosen.run_id}"))
         atomic_write_text(staging / "README.md", card.text)
         plan.files.append(_upload("README.md", staging / "README.md", "model card (rendered)"))
-        if custom := card.facts.custom_objects:  # the card's loading snippet reads it
+        if custom := require_custom_objects(card.facts):  # the card's loading snippet reads it
             atomic_write_text(staging / CUSTOM_OBJECTS_FILE, custom.source)
             plan.files.append(_upload(CUSTOM_OBJECTS_FILE, staging / CUSTOM_OBJECTS_FILE,
                                       f"custom Keras objects ({custom.origin})"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.card import CardFacts, card_facts
+from toolkit.card import CardFacts, card_facts, require_custom_objects
 from toolkit.custom_objects import FILE_NAME as CUSTOM_OBJECTS_FILE
 from toolkit.custom_objects import CustomObjects
 from toolkit.errors import ManifestError
@@ -91,7 +91,7 @@ def plan_space(repro_dir: Path, root: Path, *, model: str | None = None) -> Spac
                         f"{', '.join(f for f in FAMILIES if f != 'generic')} for a better one)")
     run = facts.model_run or (facts.check.runs[0] if facts.check.runs else None)
     source = resolve_model(model, run)
-    custom = facts.custom_objects
+    custom = require_custom_objects(facts)
     signature = inspect_model(source.path, custom.load() if custom else None,
                               submodel=manifest.task.submodel) if source and source.path else None
     if signature is None:
