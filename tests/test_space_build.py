@@ -381,3 +381,19 @@ def test_a_submodel_the_model_does_not_hold_is_refused_with_the_ones_it_does(roo
         plan_space(folder, root, model=str(model))
     assert "'generator' is not a model held by the saved Wrapper" in caught.value.message
     assert "use one of: decoder" in caught.value.message
+
+
+def test_without_the_published_weights_a_local_smoke_model_shows_the_shapes(root, models):
+    # A reviewer's clone: the published run's weights are elsewhere, a smoke run made here
+    # kept its model. Its inputs and outputs shape the Space; it is never what the Space serves.
+    case = CASES["digits"]
+    folder = write_manifest(root, case)
+    model = __import__("keras").saving.load_model(models["digits"])
+    full = write_run(folder, model, "20250101-000000-s0")
+    (full / "model.keras").unlink()
+    smoke = write_run(folder, model, "20250102-000000-s0-smoke")
+    info = json.loads((smoke / "run.json").read_text())
+    (smoke / "run.json").write_text(json.dumps(info | {"smoke": True, "group": smoke.name}))
+    plan = plan_space(folder, root)
+    assert plan.model is None and [s.shape for s in plan.signature.inputs] == [(28, 28, 1)]
+    assert any(f"read from {smoke / 'model.keras'} (not served)" in w for w in plan.warnings)

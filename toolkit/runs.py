@@ -112,6 +112,17 @@ def list_runs(repro_dir: Path) -> list[RunRecord]:
     return sorted(records, key=lambda r: (r.started, r.run_id))
 
 
+def local_model_run(repro_dir: Path) -> RunRecord | None:
+    """A run whose ``model.keras`` is on this machine: of the latest full set, else the newest
+    smoke run that kept one (enough to read the model's signature or test a demo's plumbing,
+    never to publish)."""
+    smoke_runs = [r for r in list_runs(repro_dir) if r.complete and r.smoke]
+    for run in [*reversed(latest_set(repro_dir)), *reversed(smoke_runs)]:
+        if run.model_path.is_file():
+            return run
+    return None
+
+
 def latest_set(
     repro_dir: Path, *, smoke: bool = False, group: str | None = None
 ) -> list[RunRecord]:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from toolkit.errors import SprintError
 from toolkit.manifest import MANIFEST_NAME, Manifest
-from toolkit.runs import RUNS_DIR, RunRecord, latest_set, list_runs, read_json
+from toolkit.runs import RUNS_DIR, latest_set, local_model_run, read_json
 
 PASS, FAIL, WARN = "pass", "fail", "warn"
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -232,7 +232,7 @@ def check_space(ctx: Context) -> Item:
         reason = ("requirements.txt is missing" if not requirements.is_file()
                   else f"unpinned requirements: {', '.join(unpinned)}")
         return Item("space", FAIL, reason)
-    run = _served_run(ctx.repro_dir)
+    run = local_model_run(ctx.repro_dir)  # the smoke item's own run saves no model
     if run is None:
         return Item("space", WARN, "requirements pinned; the app was not started: no run of "
                     "this reproduction has its model.keras here (weights are not committed)")
@@ -245,17 +245,6 @@ def check_space(ctx: Context) -> Item:
     return Item("space", PASS, f"the app starts with {run.model_path.relative_to(ctx.root)} "
                 f"and answers its {examples} example(s) in {started:.0f} s{weights}; "
                 f"{len([x for x in lines if x])} pinned requirements")
-
-
-def _served_run(repro_dir: Path) -> RunRecord | None:
-    """The run whose model the app is started with: one of the latest full set that kept
-    its model here, else the newest smoke run that did (its weights are enough to test the
-    app's plumbing; the smoke item's own run saves none)."""
-    smoke_runs = [r for r in list_runs(repro_dir) if r.complete and r.smoke]
-    for run in [*reversed(latest_set(repro_dir)), *reversed(smoke_runs)]:
-        if run.model_path.is_file():
-            return run
-    return None
 
 
 def _start_space(space_dir: Path, model: Path) -> float | list[str]:

@@ -21,7 +21,7 @@ from toolkit.custom_objects import CustomObjects
 from toolkit.errors import ManifestError
 from toolkit.fsutil import atomic_write_bytes, atomic_write_json, sha256_bytes
 from toolkit.manifest import Manifest
-from toolkit.runs import RunRecord
+from toolkit.runs import RunRecord, local_model_run
 from toolkit.space.content import USAGE, credits_markdown, front_matter
 from toolkit.space.examples import make_examples
 from toolkit.space.family import FAMILIES, family_for
@@ -92,10 +92,16 @@ def plan_space(repro_dir: Path, root: Path, *, model: str | None = None) -> Spac
     run = facts.model_run or (facts.check.runs[0] if facts.check.runs else None)
     source = resolve_model(model, run)
     custom = require_custom_objects(facts)
-    signature = inspect_model(source.path, custom.load() if custom else None,
-                              submodel=manifest.task.submodel) if source and source.path else None
+    inspected = source.path if source else None
+    if source is None:  # the published weights are elsewhere: any local run shows the shapes
+        inspected = getattr(local_model_run(repro_dir), "model_path", None)
+    signature = inspect_model(inspected, custom.load() if custom else None,
+                              submodel=manifest.task.submodel) if inspected else None
     if signature is None:
         warnings.append("no local model to inspect: the manifest's [task] is trusted as is")
+    elif source is None:
+        warnings.append(f"the published run's weights are not here: the model's inputs and "
+                        f"outputs were read from {inspected} (not served)")
     family_checks(manifest, family, signature)
     verified = verified_versions(facts, run)
     pins = pin_requirements(verified, manifest.run.backend, family)
