@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from pathlib import Path
 
 from toolkit.fsutil import atomic_write_bytes
+
+TITLE_CHARS_PER_INCH = 10  # matplotlib's default title font, measured on a 4.2-inch panel
 
 
 def metric_names(history: dict[str, list]) -> list[str]:
@@ -41,8 +44,9 @@ def plot_curves(history: dict[str, list], path: Path, title: str = "") -> bool:
         axes.set_xlabel("epoch")
         axes.grid(alpha=0.3)
         axes.legend(fontsize="small")
-    if title:
-        fig.suptitle(title)
+    if title:  # wrapped to the figure's width: long slugs and run ids are not cut off
+        fig.suptitle(textwrap.fill(title, width=int(TITLE_CHARS_PER_INCH * 4.2 * cols),
+                                   break_long_words=False))
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     atomic_write_bytes(path, buffer.getvalue())
