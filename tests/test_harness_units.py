@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import math
 import struct
 
@@ -11,7 +12,8 @@ from harness_fixtures import isolated_env, make_reproduction
 
 from toolkit.cli import main as sprint
 from toolkit.errors import DataError, RunError, UsageError
-from toolkit.harness.curves import metric_names, plot_curves
+from toolkit.harness.curves import fit_segments, metric_names, plot_curves, plot_run
+from toolkit.harness.curves import main as replot
 from toolkit.harness.logstream import LogTee, clean_line
 from toolkit.harness.metrics import build_metrics, final_splits, finite_or_none, history_columns
 from toolkit.harness.runner import RunOptions, choose_backend, plan_run
@@ -160,6 +162,43 @@ def test_plot_curves(tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, _ = struct.unpack(">II", data[16:24])
     assert width == 3 * 420  # three panels: loss, accuracy, learning_rate
+
+
+TWO_FITS = [{"model": "teacher", "epochs_run": 2}, {"model": "student", "epochs_run": 1}]
+
+
+def test_each_fit_call_gets_its_own_segment_of_the_epochs():
+    assert fit_segments(TWO_FITS, 3) == [("1. teacher", 0, 2), ("2. student", 2, 3)]
+    assert fit_segments(TWO_FITS[:1], 2) == [("", 0, 2)]  # one fit() call: one plain line
+    assert fit_segments(None, 3) == [("", 0, 3)]
+    assert fit_segments(TWO_FITS, 4) == [("", 0, 4)]  # counts that do not add up
+    skipped = [{"model": "a", "epochs_run": 0}, {"model": "b", "epochs_run": 3}]
+    assert fit_segments(skipped, 3) == [("2. b", 0, 3)]
+
+
+def test_plot_run_redraws_what_the_run_drew(tmp_path):
+    history = history_columns(EPOCHS)
+    drawn = tmp_path / "drawn.png"
+    assert plot_curves(history, drawn, title="demo - r1", fits=TWO_FITS)
+    assert drawn.read_bytes() != plot_bytes(tmp_path, history, fits=None)  # split lines
+    run_dir = tmp_path / "reproductions" / "demo" / "runs" / "r1"
+    run_dir.mkdir(parents=True)
+    (run_dir / "metrics.json").write_text(json.dumps({"history": history, "fits": TWO_FITS}))
+    assert replot([str(run_dir)]) == 0
+    assert (run_dir / "curves.png").read_bytes() == drawn.read_bytes()
+    assert plot_run(run_dir) is True
+
+
+def test_replot_refuses_a_folder_without_metrics(tmp_path, capsys):
+    assert replot([str(tmp_path)]) == 2
+    assert "no metrics.json" in capsys.readouterr().err
+    assert not (tmp_path / "curves.png").exists()
+
+
+def plot_bytes(tmp_path, history, fits) -> bytes:
+    path = tmp_path / "plain.png"
+    plot_curves(history, path, title="demo - r1", fits=fits)
+    return path.read_bytes()
 
 
 # -- TensorBoard events ----------------------------------------------------------------

@@ -1,11 +1,19 @@
-"""``curves.png``: loss and metrics per epoch, train against validation."""
+"""``curves.png``: loss and metrics per epoch, train against validation.
+
+A script that calls ``fit()`` more than once (a teacher, then a student) gets one line per
+call, in order, so separate trainings never read as one curve. ``python -m
+toolkit.harness.curves RUN_DIR...`` redraws a finished run's plot from its ``metrics.json``.
+"""
 
 from __future__ import annotations
 
 import io
+import json
 import math
+import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from toolkit.fsutil import atomic_write_bytes
 
@@ -22,26 +30,56 @@ def metric_names(history: dict[str, list]) -> list[str]:
     return sorted(names, key=lambda n: (n != "loss", names.index(n)))
 
 
-def plot_curves(history: dict[str, list], path: Path, title: str = "") -> bool:
-    """Draw one panel per metric into ``path``; ``False`` when there is nothing to draw."""
+def fit_segments(fits: list[dict[str, Any]] | None, epochs: int) -> list[tuple[str, int, int]]:
+    """``(label, start, stop)`` of each ``fit()`` call's epochs in the history columns.
+
+    One unlabelled segment when there was a single call, or when the calls' epoch counts do
+    not add up to the history's length (then they cannot be told apart).
+    """
+    counts = [fit.get("epochs_run") for fit in fits or []]
+    if len(counts) < 2 or not all(isinstance(n, int) and n >= 0 for n in counts) \
+            or sum(counts) != epochs:
+        return [("", 0, epochs)]
+    segments, start = [], 0
+    for number, (fit, count) in enumerate(zip(fits or [], counts, strict=True), start=1):
+        if count:
+            segments.append((f"{number}. {fit.get('model') or 'fit'}", start, start + count))
+        start += count
+    return segments
+
+
+def plot_curves(history: dict[str, list], path: Path, title: str = "",
+                fits: list[dict[str, Any]] | None = None) -> bool:
+    """Draw one panel per metric into ``path``; ``False`` when there is nothing to draw.
+
+    ``fits`` (the capture's record of each ``fit()`` call) splits the epochs into one line
+    per call.
+    """
     names = [n for n in metric_names(history) if _numbers(history.get(n)) or
              _numbers(history.get(f"val_{n}"))]
     if not names:
         return False
     from matplotlib.figure import Figure  # heavy: only when a run ends
 
+    length = max(len(values) for values in history.values())
+    segments = fit_segments(fits, length)
     cols = min(len(names), 3)
     rows = math.ceil(len(names) / cols)
     fig = Figure(figsize=(4.2 * cols, 3.2 * rows), layout="constrained")
     for index, name in enumerate(names):
         axes = fig.add_subplot(rows, cols, index + 1)
-        for key, label, style in ((name, "train", "-o"), (f"val_{name}", "validation", "--s")):
-            values = _numbers(history.get(key))
-            if values:
-                epochs = range(1, len(values) + 1)
-                axes.plot(epochs, values, style, label=label, markersize=3)
+        for number, (part, start, stop) in enumerate(segments):
+            if number:
+                axes.axvline(start + 0.5, color="grey", linestyle=":", linewidth=1)
+            for key, split, style in ((name, "train", "-o"), (f"val_{name}", "validation", "--s")):
+                values = _numbers(history.get(key)[start:stop] if history.get(key) else None)
+                if values:  # one colour per fit() call; a single call keeps the defaults
+                    colour = {"color": f"C{number}"} if part else {}
+                    axes.plot(range(start + 1, start + len(values) + 1), values, style,
+                              markersize=3, label=f"{part}: {split}" if part else split,
+                              **colour)
         axes.set_title(name)
-        axes.set_xlabel("epoch")
+        axes.set_xlabel("epoch (fit() calls in order)" if len(segments) > 1 else "epoch")
         axes.grid(alpha=0.3)
         axes.legend(fontsize="small")
     if title:  # wrapped to the figure's width: long slugs and run ids are not cut off
@@ -53,9 +91,33 @@ def plot_curves(history: dict[str, list], path: Path, title: str = "") -> bool:
     return True
 
 
+def plot_run(run_dir: Path) -> bool:
+    """Redraw ``run_dir/curves.png`` from its ``metrics.json``, as the run drew it."""
+    metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    slug = run_dir.parent.parent.name
+    return plot_curves(metrics.get("history", {}), run_dir / "curves.png",
+                       title=f"{slug} - {run_dir.name}", fits=metrics.get("fits"))
+
+
 def _numbers(values: list | None) -> list[float]:
     """``values`` as floats with gaps as NaN; empty when nothing is numeric."""
     if not values:
         return []
     out = [float(v) if isinstance(v, int | float) else math.nan for v in values]
     return out if any(not math.isnan(v) for v in out) else []
+
+
+def main(argv: list[str]) -> int:
+    """Redraw each run folder's plot; exit 2 when one has no ``metrics.json``."""
+    for arg in argv:
+        run_dir = Path(arg)
+        if not (run_dir / "metrics.json").is_file():
+            print(f"{run_dir}: no metrics.json (only complete runs have one); pass a folder "
+                  "like reproductions/<slug>/runs/<run-id>", file=sys.stderr)
+            return 2
+        print(f"{run_dir / 'curves.png'}: {'drawn' if plot_run(run_dir) else 'nothing to draw'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
