@@ -72,7 +72,7 @@ def plot_curves(history: dict[str, list], path: Path, title: str = "",
             if number:
                 axes.axvline(start + 0.5, color="grey", linestyle=":", linewidth=1)
             for key, split, style in ((name, "train", "-o"), (f"val_{name}", "validation", "--s")):
-                values = _numbers(history.get(key)[start:stop] if history.get(key) else None)
+                values = _numbers((history.get(key) or [])[start:stop])
                 if values:  # one colour per fit() call; a single call keeps the defaults
                     colour = {"color": f"C{number}"} if part else {}
                     axes.plot(range(start + 1, start + len(values) + 1), values, style,
@@ -91,12 +91,17 @@ def plot_curves(history: dict[str, list], path: Path, title: str = "",
     return True
 
 
+def plot_title(slug: str, run_id: str) -> str:
+    """The plot's title: which reproduction, which run."""
+    return f"{slug} - {run_id}"
+
+
 def plot_run(run_dir: Path) -> bool:
     """Redraw ``run_dir/curves.png`` from its ``metrics.json``, as the run drew it."""
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
-    slug = run_dir.parent.parent.name
     return plot_curves(metrics.get("history", {}), run_dir / "curves.png",
-                       title=f"{slug} - {run_dir.name}", fits=metrics.get("fits"))
+                       title=plot_title(run_dir.parent.parent.name, run_dir.name),
+                       fits=metrics.get("fits"))
 
 
 def _numbers(values: list | None) -> list[float]:

@@ -287,10 +287,10 @@ def _record(plan: RunPlan, info: dict[str, Any], run_dir: Path,
                       _env_record(plan, info, child, capture, wall, returncode))
     history = history_columns(capture.get("epochs", []))
     try:
-        from toolkit.harness.curves import plot_curves
+        from toolkit.harness.curves import plot_curves, plot_title
 
         plot_curves(history, run_dir / "curves.png",
-                    title=f"{plan.manifest.slug} - {info['run_id']}", fits=capture.get("fits"))
+                    title=plot_title(plan.manifest.slug, info["run_id"]), fits=capture.get("fits"))
     except Exception as exc:  # a plot must not lose a run
         warnings.append(f"curves.png could not be drawn: {type(exc).__name__}: {exc}")
     model = capture.get("model", {})
