@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.card import CARD_NAME, render_card
+from toolkit.card import CARD_NAME, PIPELINE_TAGS, render_card
 from toolkit.custom_objects import find_custom_objects
 from toolkit.manifest import Manifest
 from toolkit.space.build import render_files
@@ -48,3 +48,23 @@ def test_every_committed_space_app_is_what_its_templates_render(slug: str, monke
     assert (custom.source if custom else None) == (
         shipped.read_text(encoding="utf-8") if shipped.is_file() else None), (
         f"regenerate it: sprint space {slug}")
+
+
+HUB_TASK_IDS = set(PIPELINE_TAGS.values())
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_every_committed_card_speaks_the_hubs_language(slug: str) -> None:
+    from huggingface_hub import ModelCard
+
+    card = ModelCard.load(REPO / "reproductions" / slug / CARD_NAME)
+    data = card.data
+    assert data.pipeline_tag in HUB_TASK_IDS, f"{slug}: pipeline_tag {data.pipeline_tag!r}"
+    results = data.eval_results or []
+    assert {r.task_type for r in results} == {data.pipeline_tag}
+    seen = [(r.source_name, r.dataset_split, r.metric_type, r.metric_value) for r in results]
+    assert len(seen) == len(set(seen)), f"{slug}: an eval result is repeated"
+    measured = [(r.dataset_split, r.metric_type) for r in results
+                if (r.source_name or "").startswith("keras-sprint")]
+    assert len(measured) == len(set(measured)), f"{slug}: one reproduced result per metric"
+    assert all("." not in r.dataset_type for r in results), "dataset.type is an id, not a file"

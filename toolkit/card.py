@@ -34,6 +34,7 @@ import math
 import os
 import re
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +68,7 @@ PIPELINE_TAGS = {
         "unconditional-image-generation", "depth-estimation", "feature-extraction",
         "zero-shot-image-classification", "video-classification", "reinforcement-learning",
         "sentence-similarity", "text-to-speech", "audio-to-audio", "keypoint-detection",
-        "mask-generation", "image-feature-extraction",
+        "mask-generation", "image-feature-extraction", "graph-ml",
     )
 } | {
     "speech-recognition": "automatic-speech-recognition",
@@ -78,7 +79,13 @@ PIPELINE_TAGS = {
     "denoising": "image-to-image",
     "image-generation": "unconditional-image-generation",
     "timeseries-forecasting": "time-series-forecasting",
+    "time-series": "time-series-forecasting",
     "ner": "token-classification",
+    "graph-node-classification": "graph-ml",
+    "graph-classification": "graph-ml",
+    "link-prediction": "graph-ml",
+    # The Hub has no recommendation task: a rating model maps id columns to a score.
+    "recommendation": "tabular-regression",
 }
 
 # keras.datasets loaders -> the same data set's canonical repository on the Hub.
@@ -224,8 +231,12 @@ def keras_io_url(manifest: Manifest) -> str:
 
 
 def pipeline_tag(task_kind: str) -> str | None:
-    """The Hub pipeline tag for a manifest task kind, ``None`` when none applies."""
-    return PIPELINE_TAGS.get((task_kind or "").strip().lower())
+    """The Hub task id (pipeline tag) of a manifest task kind, ``None`` when none applies.
+
+    Manifest kinds are written ``image_classification`` or ``image-classification``; the
+    Hub's ids use hyphens.
+    """
+    return PIPELINE_TAGS.get((task_kind or "").strip().lower().replace("_", "-"))
 
 
 def hub_datasets(manifest: Manifest) -> list[str]:
@@ -380,10 +391,9 @@ def require_custom_objects(facts: CardFacts) -> CustomObjects | None:
 def front_matter(facts: CardFacts) -> dict[str, Any]:
     """The Hub metadata of the card, as a dict (dumped as YAML at the top of README.md)."""
     manifest = facts.manifest
-    task = facts.pipeline_tag or (manifest.task.kind if manifest.task.kind != "unknown" else "")
     tags = ["keras", *(["keras-io"] if facts.from_keras_io else []), "reproduction", "keras-sprint"]
-    if task:
-        tags.append(task)
+    if facts.pipeline_tag:
+        tags.append(facts.pipeline_tag)
     if manifest.example.category:
         tags.append(manifest.example.category)
     if facts.has_logs:
@@ -399,7 +409,7 @@ def front_matter(facts: CardFacts) -> dict[str, Any]:
         meta["metrics"] = list(dict.fromkeys(_metric_id(m.name) for m in manifest.metrics))
     if facts.pipeline_tag:
         meta["pipeline_tag"] = facts.pipeline_tag
-    if results := _model_index_results(facts, task or "other"):
+    if results := _model_index_results(facts, facts.pipeline_tag or "other"):
         meta["model-index"] = [{"name": facts.repo_id.split("/")[-1], "results": results}]
     return meta
 
@@ -409,44 +419,72 @@ def _metric_id(name: str) -> str:
 
 
 def _dataset_ref(manifest: Manifest) -> dict[str, str]:
-    """``type``/``name`` of the training data for the model-index (required by the Hub)."""
+    """``type``/``name`` of the training data for the model-index (required by the Hub).
+
+    ``type`` is the Hub dataset id where one exists; else an id-like name made from the
+    data's own name (``heart.csv`` -> ``heart``), and ``name`` says what the data is.
+    """
     ids = hub_datasets(manifest)
     source = next((d for d in manifest.data if d.name), None)
     if ids:
         return {"type": ids[0], "name": source.name if source else ids[0]}
     if source is not None:
-        return {"type": source.name, "name": source.name}
+        stem = re.sub(r"(\.(tar|tgz|zip|gz|csv|tsv|txt|npz|json))+$", "", source.name.lower())
+        ident = re.sub(r"[^a-z0-9]+", "-", stem).strip("-") or "data"
+        origin = f" from {source.url}" if source.url else ""
+        return {"type": ident, "name": f"{source.name}{origin}"}
     return {"type": "custom", "name": f"{manifest.example.title or manifest.slug} data"}
 
 
+ORIGIN_WORDS = {"description": "description", "prose": "text", "output": "printed output",
+                "manual": "manifest"}
+
+
 def _model_index_results(facts: CardFacts, task: str) -> list[dict[str, Any]]:
-    """Per split, one result from the Keras.io report and one from this reproduction."""
+    """The model-index results, built with ``huggingface_hub``'s own ``EvalResult``.
+
+    Per split, one result block from the report (one entry per distinct reported figure)
+    and one from this reproduction (one entry per metric: two claims about one metric
+    share one measured mean).
+    """
+    from huggingface_hub import EvalResult
+    from huggingface_hub.repocard_data import eval_results_to_model_index
+
     manifest, dataset = facts.manifest, _dataset_ref(facts.manifest)
     rows = {row.metric.key: row for row in facts.check.rows}
     n_runs = len(facts.check.runs)
-    results = []
+    title = manifest.example.title or manifest.slug
+    if facts.from_keras_io:
+        reporter = (f"Keras.io: {title}", facts.keras_io_url or KERAS_IO_EXAMPLES)
+    else:  # the Hub wants a URL with a source name; an example without one names neither
+        reporter = (f"Example: {title}", facts.keras_io_url)
+    reproducer = (f"keras-sprint reproduction ({facts.check.verdict})",
+                  f"{facts.hub_url}/{facts.repo_id}")
+    name = facts.repo_id.split("/")[-1]
+
+    def result(metric: Metric, value: float, label: str, source: tuple[str, str]) -> EvalResult:
+        return EvalResult(
+            task_type=task, dataset_type=dataset["type"], dataset_name=dataset["name"],
+            dataset_split=metric.split, metric_type=_metric_id(metric.name), metric_value=value,
+            metric_name=f"{metric.split} {metric.name} ({label})",
+            source_name=source[0] if source[1] else None, source_url=source[1] or None)
+
+    blocks: list[dict[str, Any]] = []
     for split in dict.fromkeys(m.split for m in manifest.metrics):
         metrics = [m for m in manifest.metrics if m.split == split]
-        base = {"task": {"type": task},
-                "dataset": {**dataset, "split": split}}
-        reported = [{"type": _metric_id(m.name), "value": m.value,
-                     "name": f"{split} {m.name} (reported)"} for m in metrics]
-        title = manifest.example.title or manifest.slug
-        if facts.from_keras_io:
-            source = {"name": f"Keras.io: {title}", "url": facts.keras_io_url or KERAS_IO_EXAMPLES}
-        else:  # the Hub wants a URL with a source name; an example without one names neither
-            source = {"name": f"Example: {title}", "url": facts.keras_io_url} \
-                if facts.keras_io_url else {}
-        results.append({**base, "metrics": reported} | ({"source": source} if source else {}))
-        measured = [{"type": _metric_id(m.name), "value": _round(rows[m.key].mean),
-                     "name": f"{split} {m.name} (reproduced, mean of {n_runs} "
-                             f"run{'s' if n_runs != 1 else ''})"}
-                    for m in metrics if m.key in rows and rows[m.key].mean is not None]
-        if measured:
-            results.append({**base, "metrics": measured, "source": {
-                "name": f"keras-sprint reproduction ({facts.check.verdict})",
-                "url": f"{facts.hub_url}/{facts.repo_id}"}})
-    return results
+        figures = list({(_metric_id(m.name), m.value): m for m in metrics}.values())
+        counts = Counter(_metric_id(m.name) for m in figures)
+        reported = [result(m, m.value, "reported" + (
+            f" in the {ORIGIN_WORDS.get(m.origin, m.origin)}"
+            if counts[_metric_id(m.name)] > 1 else ""), reporter) for m in figures]
+        measured = [result(m, value, f"reproduced, mean of {n_runs} "
+                           f"run{'s' if n_runs != 1 else ''}", reproducer)
+                    for m in {_metric_id(m.name): m for m in metrics}.values()
+                    if (value := _round(rows[m.key].mean if m.key in rows else None)) is not None]
+        for group in (reported, measured):
+            if group:
+                blocks += eval_results_to_model_index(name, group)[0]["results"]
+    return blocks
 
 
 def _round(value: float | None) -> float | None:
