@@ -17,6 +17,14 @@ Examples:
   sprint run mnist_convnet --smoke            # CI: 1 epoch, 5 batches, well under a minute
   sprint run mnist_convnet --data-dir /mnt/sprint-mirror --timeout 3600
 
+Many reproductions in one command (one process per seed, --jobs at a time, CPU threads
+divided between jobs, no job preallocating a GPU; sets already complete for today's
+train.py and targets are skipped; a summary table, --summary FILE for JSON; exit 1 if a run
+or a check fails):
+  sprint run --all --jobs 2 --seeds 1 --smoke
+  sprint run mnist_convnet vae --jobs 2 --backend jax
+  sprint run --changed origin/main --jobs 4 --summary build/summary.json
+
 Exit codes: 0 every run complete, 1 a run failed or stopped, 2 bad input, 130 Ctrl-C.
 """
 
@@ -44,8 +52,20 @@ def _positive(text: str) -> int:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("slug", help="the reproduction (folder name under reproductions/, "
-                        "or a path to a reproduction folder)")
+    parser.add_argument("slugs", nargs="*", metavar="SLUG",
+                        help="the reproduction(s) (folder name under reproductions/, or a path "
+                        "to a reproduction folder)")
+    select = parser.add_argument_group("many reproductions")
+    select.add_argument("--all", action="store_true", help="every reproduction")
+    select.add_argument("--changed", metavar="REF",
+                        help="the reproductions whose files changed since the merge base of REF")
+    select.add_argument("--jobs", type=_positive, default=None, metavar="N",
+                        help="jobs (one seed each) at a time (default 1); runs the batch mode")
+    select.add_argument("--force", action="store_true",
+                        help="run sets that are already complete for today's code and targets")
+    select.add_argument("--summary", metavar="FILE",
+                        help="write the batch's summary as JSON to FILE")
+    parser.add_argument("--set-stamp", metavar="STAMP", help=argparse.SUPPRESS)
     parser.add_argument("--backend", choices=("tensorflow", "jax", "torch"),
                         help="Keras backend (default: [run] backend, the script's "
                         "KERAS_BACKEND, $KERAS_BACKEND, then tensorflow)")
@@ -93,16 +113,26 @@ def resolve_reproduction(name: str) -> Path:
     return folder
 
 
+def _batch_mode(args: argparse.Namespace) -> bool:
+    return bool(args.all or args.changed or args.jobs or len(args.slugs) > 1)
+
+
 def run(args: argparse.Namespace) -> int:
     from toolkit.harness.runner import RunOptions, run_reproduction
 
+    if _batch_mode(args):
+        return run_many(args)
+    if not args.slugs:
+        raise UsageError("No reproduction was named", where="sprint run",
+                         fix="name one (sprint run mnist_convnet), or pass --all")
+    args.slug = args.slugs[0]
     folder = resolve_reproduction(args.slug)
     echo = None if args.quiet else (sys.stderr.buffer if args.json else sys.stdout.buffer)
     options = RunOptions(
         backend=args.backend, epochs=args.epochs, seed=args.seed, seeds=args.seeds,
         smoke=args.smoke, smoke_steps=args.smoke_steps, data_dir=args.data_dir,
         timeout=args.timeout, save_model=args.save_model, echo=echo,
-        command=_command(args),
+        command=_command(args), set_stamp=args.set_stamp,
     )
     outcomes = run_reproduction(folder, options)
     if args.json:
@@ -112,6 +142,51 @@ def run(args: argparse.Namespace) -> int:
     if any(o.reason == "interrupted" for o in outcomes):
         return EXIT_INTERRUPTED
     return 0 if all(o.status == "complete" for o in outcomes) else EXIT_RUN_FAILED
+
+
+def selected_slugs(args: argparse.Namespace) -> list[str]:
+    """The slugs a batch runs: named ones, --changed ones and/or --all, in that order."""
+    from toolkit.changed import changed_slugs
+    from toolkit.project import list_slugs
+
+    slugs = [resolve_reproduction(name).name for name in args.slugs]
+    if args.changed:
+        slugs += changed_slugs(args.changed)
+    if args.all:
+        slugs += list_slugs()
+    if not slugs:
+        raise UsageError("No reproduction was selected", where="sprint run",
+                         fix="name reproductions, or pass --all or --changed REF")
+    return list(dict.fromkeys(slugs))
+
+
+def run_many(args: argparse.Namespace) -> int:
+    """Run the selected reproductions' seeds as a batch, with a live table and a summary."""
+    from rich.console import Console
+    from rich.live import Live
+
+    from toolkit.batch import BatchOptions, run_batch
+    from toolkit.batch_view import progress_table, summary_line, summary_table
+    from toolkit.fsutil import atomic_write_json
+    from toolkit.project import project_root
+
+    if args.set_stamp or args.seed:
+        raise UsageError("--seed and --set-stamp name one run, not a batch",
+                         where="sprint run", fix="drop them; a batch runs seeds 0..N-1")
+    options = BatchOptions(
+        slugs=selected_slugs(args), root=project_root(), seeds=args.seeds,
+        jobs=args.jobs or 1, backend=args.backend, smoke=args.smoke, epochs=args.epochs,
+        data_dir=args.data_dir, timeout=args.timeout, force=args.force)
+    console = Console(stderr=args.json)
+    with Live(console=console, refresh_per_second=2, transient=not console.is_terminal) as live:
+        summary = run_batch(options, on_update=lambda jobs: live.update(progress_table(jobs)))
+    console.print(summary_table(summary))
+    console.print(summary_line(summary), highlight=False)
+    if args.summary:
+        atomic_write_json(Path(args.summary), summary.to_dict())
+    if args.json:
+        print(json.dumps(summary.to_dict(), indent=2))
+    return summary.exit_code
 
 
 def _command(args: argparse.Namespace) -> list[str]:

@@ -42,10 +42,12 @@ from toolkit.harness.logstream import LogTee
 from toolkit.harness.metrics import build_metrics, final_splits, history_columns
 from toolkit.manifest import Manifest
 from toolkit.project import project_root
+from toolkit.provenance import provenance
 from toolkit.runs import RUNS_DIR, read_json
 
 BACKENDS = ("tensorflow", "jax", "torch")
 INTERRUPT_GRACE_S = 20.0  # after SIGINT, before SIGTERM (then 5 s before SIGKILL)
+SET_STAMP = re.compile(r"\d{8}-\d{6}(?:-\d{1,3})?")
 DATA_KINDS_MIRRORED = ("get_file", "url", "keras.datasets")
 _BACKEND_IN_SCRIPT = re.compile(
     r"""os\.environ(?:\[\s*["']KERAS_BACKEND["']\s*\]\s*=|\.setdefault\(\s*["']KERAS_BACKEND["']\s*,)"""
@@ -67,6 +69,8 @@ class RunOptions:
     save_model: bool = True
     echo: IO[bytes] | None = field(default_factory=lambda: sys.stdout.buffer)
     command: list[str] | None = None
+    # The set's time stamp, shared by seeds that run in separate processes (sprint run --all).
+    set_stamp: str | None = None
 
 
 @dataclass
@@ -82,6 +86,8 @@ class RunPlan:
     smoke_steps: int | None
     mirror: Mirror
     network: bool
+    # Hashes of the code and targets, taken before the run starts (toolkit.provenance).
+    provenance: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -160,7 +166,7 @@ def plan_run(repro_dir: Path, options: RunOptions) -> RunPlan:
         epochs=options.epochs if options.epochs is not None else manifest.run.epochs,
         smoke_steps=(options.smoke_steps or manifest.run.smoke_steps or 5) if options.smoke
         else None,
-        mirror=mirror, network=network,
+        mirror=mirror, network=network, provenance=provenance(repro_dir, manifest),
     )
     check_data_staged(plan)
     return plan
@@ -190,12 +196,15 @@ def run_reproduction(repro_dir: Path, options: RunOptions | None = None) -> list
     """Run every seed of the plan, one child process each; stops the set when interrupted."""
     options = options or RunOptions()
     plan = plan_run(repro_dir, options)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    if options.set_stamp and not SET_STAMP.fullmatch(options.set_stamp):
+        raise UsageError(f"The set stamp {options.set_stamp!r} is not a time stamp",
+                         where="--set-stamp", fix="pass YYYYMMDD-HHMMSS, e.g. 20261202-101500")
+    stamp = options.set_stamp or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     runs_dir = plan.repro_dir / RUNS_DIR
     suffix = "-smoke" if plan.smoke_steps else ""
     base, attempt = stamp, 1
-    while any(runs_dir.glob(f"{base}-{plan.backend}*")):  # two sets in the same second
-        attempt += 1
+    while not options.set_stamp and any(runs_dir.glob(f"{base}-{plan.backend}*")):
+        attempt += 1  # two sets in the same second
         base = f"{stamp}-{attempt}"
     group = f"{base}-{plan.backend}{suffix}"
     outcomes = []
@@ -338,6 +347,7 @@ def _env_record(plan: RunPlan, info: dict[str, Any], child: dict[str, Any],
         exit_code=returncode, data=child.get("data", []), network=plan.network,
         model=capture.get("model", {}),
         **git_info(plan.repro_dir),
+        **plan.provenance,
     )
     return _strict(env)
 
