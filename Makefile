@@ -8,7 +8,7 @@ SPRINT := $(VENV)/bin/sprint
 STAMP  := $(VENV)/.installed
 DEMO   := build/demo
 
-.PHONY: venv demo test lint bench data browser clean
+.PHONY: venv demo test lint bench data browser clean gpu-prepare gpu-verify-cpu
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,14 @@ browser:
 ## data: stage ../shared/data in the local data mirror (data-mirror/) under the real origin URLs
 data: venv
 	bash scripts/stage_shared_data.sh
+
+## gpu-prepare: wheels and data for the device call (`bash scripts/gpu_verify.sh device`,
+## carrying .whl and .data); gpu-verify-cpu: the same script on a tiny subset here
+gpu-prepare: venv
+	bash scripts/gpu_verify.sh prepare
+
+gpu-verify-cpu: venv
+	bash scripts/gpu_verify.sh cpu
 
 bench: venv
 	$(PY) bench/bench_scaffold.py

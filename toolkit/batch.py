@@ -26,14 +26,16 @@ import json
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from toolkit.manifest import Manifest
 from toolkit.provenance import provenance
@@ -43,6 +45,7 @@ __all__ = ["BatchOptions", "BatchSummary", "Job", "job_environment", "plan_jobs"
            "up_to_date_set"]
 
 POLL_S = 0.5
+STOP_GRACE_S = 30.0  # after SIGINT, before SIGKILL
 _EPOCH_RE = re.compile(rb"Epoch (\d+)/(\d+)")
 LOG_TAIL_BYTES = 64 * 1024
 
@@ -82,10 +85,12 @@ class Job:
     epoch: tuple[int, int] | None = None
     eta_s: float | None = None
     process: subprocess.Popen | None = field(default=None, repr=False)
+    output: tuple[IO[bytes], IO[bytes]] | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("process")
+        data.pop("output")
         data.pop("started")
         return data
 
@@ -99,6 +104,7 @@ class BatchSummary:
     wall_s: float
     jobs_at_once: int
     threads_per_job: int
+    interrupted: bool = False  # stopped by Ctrl-C or a time budget before every job ran
 
     @property
     def exit_code(self) -> int:
@@ -108,7 +114,8 @@ class BatchSummary:
         return 1 if bad_run or bad_check else 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"wall_s": round(self.wall_s, 2), "jobs_at_once": self.jobs_at_once,
+        return {"wall_s": round(self.wall_s, 2), "interrupted": self.interrupted,
+                "jobs_at_once": self.jobs_at_once,
                 "threads_per_job": self.threads_per_job, "exit_code": self.exit_code,
                 "verdicts": self.verdicts, "jobs": [j.to_dict() for j in self.jobs]}
 
@@ -197,16 +204,32 @@ def _command(job: Job, options: BatchOptions) -> list[str]:
 
 def _start(job: Job, options: BatchOptions, env: dict[str, str]) -> None:
     job.state, job.started = "running", time.monotonic()
+    # Files, not pipes: a chatty job can never block on a full pipe.
+    job.output = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 (closed by _read_output)
     job.process = subprocess.Popen(
         _command(job, options), cwd=options.root, env={**os.environ, **env,
                                                         "SPRINT_ROOT": str(options.root)},
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        stdin=subprocess.DEVNULL, stdout=job.output[0], stderr=job.output[1],
+        start_new_session=True)  # a terminal's Ctrl-C reaches the batch, which forwards it
+
+
+def _read_output(job: Job) -> tuple[bytes, bytes]:
+    if job.output is None:
+        return b"", b""
+    texts = []
+    for handle in job.output:
+        handle.seek(0)
+        texts.append(handle.read())
+        handle.close()
+    job.output = None
+    return texts[0], texts[1]
 
 
 def _finish(job: Job) -> None:
     """Read the outcome of a finished job from its ``sprint run --json`` output."""
     assert job.process is not None
-    out, err = job.process.communicate()
+    job.process.wait()
+    out, err = _read_output(job)
     job.wall_s = time.monotonic() - (job.started or time.monotonic())
     try:
         outcome = json.loads(out)[0]
@@ -248,6 +271,7 @@ def run_batch(options: BatchOptions, *,
     env = job_environment(threads, width, gpu)
     queue = [j for j in jobs if j.state == "queued"]
     running: list[Job] = []
+    interrupted = False
     try:
         while queue or running:
             while queue and len(running) < width:
@@ -264,21 +288,37 @@ def run_batch(options: BatchOptions, *,
                 on_update(jobs)
             if running:
                 time.sleep(POLL_S)
+    except KeyboardInterrupt:  # Ctrl-C or a budget's SIGINT: stop, then summarise
+        interrupted = True
+        _stop_all(running)
     except BaseException:
-        for job in running:  # Ctrl-C: each `sprint run` records its run as interrupted
-            if job.process is not None:
-                job.process.terminate()
-        for job in running:
-            if job.process is not None:
-                job.process.wait(timeout=60)
-                job.state, job.reason = "incomplete", "interrupted"
+        _stop_all(running)
         raise
     verdicts = {slug: _verdict(slug, [j for j in jobs if j.slug == slug], options)
                 for slug in dict.fromkeys(j.slug for j in jobs)}
     if on_update:
         on_update(jobs)
     return BatchSummary(jobs=jobs, verdicts=verdicts, wall_s=time.monotonic() - clock,
-                        jobs_at_once=width, threads_per_job=threads)
+                        jobs_at_once=width, threads_per_job=threads, interrupted=interrupted)
+
+
+def _stop_all(running: list[Job]) -> None:
+    """Ask each running job to stop; each `sprint run` records its run as interrupted."""
+    for job in running:
+        if job.process is not None:
+            job.process.send_signal(signal.SIGINT)
+    for job in running:
+        if job.process is None:
+            continue
+        try:
+            job.process.wait(timeout=STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            job.process.kill()
+            job.process.wait()
+        _read_output(job)
+        job.process = None
+        job.state, job.reason = "incomplete", "interrupted"
+        job.wall_s = time.monotonic() - (job.started or time.monotonic())
 
 
 def _verdict(slug: str, jobs: list[Job], options: BatchOptions) -> str:

@@ -186,7 +186,7 @@ def run_many(args: argparse.Namespace) -> int:
         atomic_write_json(Path(args.summary), summary.to_dict())
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2))
-    return summary.exit_code
+    return EXIT_INTERRUPTED if summary.interrupted else summary.exit_code
 
 
 def _command(args: argparse.Namespace) -> list[str]:
