@@ -9,6 +9,9 @@
 #                                   `sprint run --all`, pack the runs into $OUT
 #   scripts/gpu_verify.sh cpu       here: the same path on a tiny subset (smoke runs on the
 #                                   CPU), so the script is tested before device time is spent
+#   scripts/gpu_verify.sh device-overhead / cpu-overhead
+#                                   the harness's overhead: `sprint run` against the plain
+#                                   train.py, alternating, PAIRS pairs -> $OUT/overhead.json
 #
 # The device call (see make gpu-verify-command):
 #   run(command="bash scripts/gpu_verify.sh device", carry=[".whl", ".data"], timeout_s=600)
@@ -41,6 +44,9 @@ prepare() {
     local shared="${SHARED_DATA:-$root/../shared/data}"
     rm -rf "$DATA_DIR" && mkdir -p "$(dirname "$DATA_DIR")"
     cp -r "$shared" "$DATA_DIR"
+    local dirty=false
+    [[ -n "$(git status --porcelain -- toolkit reproductions scripts)" ]] && dirty=true
+    echo "$(git rev-parse HEAD) $dirty" > .data/commit.txt
     du -sh "$WHEEL_DIR" "$DATA_DIR"
 }
 
@@ -75,20 +81,58 @@ stage_and_run() {  # $1: backend, $2: extra `sprint run` flags; needs PYTHON, OU
         stage.log run.log
 }
 
-device() {
+device_setup() {
     : "${OUT:?OUT is set by the device tool}"
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
         --target /tmp/site "$WHEEL_DIR"/*.whl
     export PYTHONPATH="$root:/tmp/site${PYTHONPATH:+:$PYTHONPATH}"
     export PYTHON=python3 KERAS_BACKEND=jax SPRINT_OFFLINE=1
     export SPRINT_DATA_DIR=/tmp/sprint-mirror DATA_SOURCE="$root/$DATA_DIR"
-    JOBS="${JOBS:-8}"
+    # The device's copy of the tree has no .git: `prepare` recorded the commit it came from.
+    if [[ -f .data/commit.txt ]]; then
+        read -r SPRINT_GIT_COMMIT SPRINT_GIT_DIRTY < .data/commit.txt
+        export SPRINT_GIT_COMMIT SPRINT_GIT_DIRTY
+    fi
     work=$(mktemp -d)
     nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
+}
+
+device() {
+    device_setup
+    JOBS="${JOBS:-8}"
     stage_and_run jax ""
 }
 
-cpu() {
+# The harness's overhead: `sprint run SLUG` against the same train.py run plainly (only its
+# downloads served from the mirror), one process each, alternating, PAIRS pairs.
+overhead() {
+    local slug="${OVERHEAD_SLUG:-mnist_convnet}" pairs="${PAIRS:-3}" walls=()
+    local folder="${SPRINT_ROOT:-$root}/reproductions/$slug"
+    [[ -f "$DATA_SOURCE/SHA256SUMS" ]] && SHARED_DATA="$DATA_SOURCE" SPRINT="sprint_stage" \
+        bash scripts/stage_shared_data.sh --data-dir "$SPRINT_DATA_DIR" > "$work/stage.log"
+    for _ in $(seq "$pairs"); do
+        local t0 t1 t2
+        t0=$(date +%s.%N)
+        sprint run "$slug" --seeds 1 --backend jax --no-save-model --quiet > /dev/null
+        t1=$(date +%s.%N)
+        KERAS_BACKEND=jax "$PYTHON" -m toolkit.harness.plain "$folder" > /dev/null 2>&1
+        t2=$(date +%s.%N)
+        walls+=("$t0 $t1 $t2")
+    done
+    "$PYTHON" - "$OUT/overhead.json" "$slug" "${walls[@]}" <<'PY'
+import json, statistics, sys
+out, slug, *rows = sys.argv[1:]
+pairs = [tuple(map(float, r.split())) for r in rows]
+harness = [t1 - t0 for t0, t1, _ in pairs]
+plain = [t2 - t1 for _, t1, t2 in pairs]
+ratios = [h / p for h, p in zip(harness, plain)]
+json.dump({"slug": slug, "sprint_run_s": harness, "plain_s": plain, "ratio": ratios,
+           "median_ratio": statistics.median(ratios)}, open(out, "w"), indent=2)
+print(f"sprint run / plain train.py: median {statistics.median(ratios):.3f} over {len(pairs)} pairs")
+PY
+}
+
+cpu_setup() {
     export PYTHON="${PYTHON:-$root/.venv/bin/python}"
     export SPRINT_OFFLINE=1 SPRINT_DATA_DIR="${SPRINT_DATA_DIR:-$(mktemp -d)}"
     export DATA_SOURCE="${SHARED_DATA:-$root/../shared/data}"
@@ -107,6 +151,10 @@ cpu() {
     fi
     mkdir -p "$OUT"
     work=$(mktemp -d)
+}
+
+cpu() {
+    cpu_setup
     stage_and_run jax "--smoke"
 }
 
@@ -117,6 +165,8 @@ export -f sprint sprint_stage 2>/dev/null || true
 case "$mode" in
     prepare) prepare ;;
     device) device ;;
+    device-overhead) device_setup; overhead ;;
     cpu) cpu ;;
-    *) echo "usage: $0 prepare|device|cpu" >&2; exit 2 ;;
+    cpu-overhead) cpu_setup; overhead ;;
+    *) echo "usage: $0 prepare|device|device-overhead|cpu|cpu-overhead" >&2; exit 2 ;;
 esac

@@ -137,5 +137,31 @@ def test_the_device_call_fits_what_it_may_carry_and_bring_back():
             size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
             assert size <= limit, f"{path} is {size / 2**20:.1f} MiB"
     outputs = set(re.findall(r'"\$OUT/([\w.-]+)"', text))
-    assert outputs == {"gpu-runs.tar.gz", "summary.json", "checks.tar.gz", "gpu.txt"}
+    assert outputs == {"gpu-runs.tar.gz", "summary.json", "checks.tar.gz", "gpu.txt",
+                       "overhead.json"}
     assert len(outputs) <= DEVICE_FILES_BACK
+
+
+def test_the_overhead_mode_times_sprint_run_against_the_plain_script(cpu_mode):
+    root, _, _ = cpu_mode
+    out = root / "overhead-out"
+    env = {**os.environ, "SPRINT_ROOT": str(root), "OUT": str(out), "PAIRS": "1",
+           "OVERHEAD_SLUG": "tinyfit", "SHARED_DATA": str(root / "no-shared-data"),
+           "SPRINT_DATA_DIR": str(root / "mirror"), "PYTHON": sys.executable,
+           "PYTHONPATH": child_pythonpath(), "KERAS_HOME": str(root / "keras-home")}
+    done = subprocess.run(["bash", str(SCRIPT), "cpu-overhead"], env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads((out / "overhead.json").read_text())
+    assert result["slug"] == "tinyfit" and len(result["ratio"]) == 1
+    assert result["sprint_run_s"][0] > 0 and result["plain_s"][0] > 0
+    assert "sprint run / plain train.py" in done.stdout
+
+
+def test_a_copy_without_git_records_the_commit_it_came_from(tmp_path, monkeypatch):
+    from toolkit.harness.envinfo import git_info
+
+    monkeypatch.setenv("SPRINT_GIT_COMMIT", "a" * 40)
+    monkeypatch.setenv("SPRINT_GIT_DIRTY", "false")
+    assert git_info(tmp_path) == {"git_commit": "a" * 40, "git_dirty": False,
+                                  "git_source": "SPRINT_GIT_COMMIT"}

@@ -7,6 +7,7 @@ by then); :func:`git_info` runs in the parent.
 from __future__ import annotations
 
 import contextlib
+import os
 import platform
 import resource
 import subprocess
@@ -115,6 +116,11 @@ def git_info(folder: Path) -> dict[str, Any]:
         return done.stdout.strip() if done.returncode == 0 else None
 
     commit = git("rev-parse", "HEAD")
+    if commit is None and (recorded := os.environ.get("SPRINT_GIT_COMMIT")):
+        # A copy of the tree without .git (a lent GPU machine): the commit it was copied from.
+        dirty = os.environ.get("SPRINT_GIT_DIRTY", "").lower()
+        return {"git_commit": recorded, "git_dirty": {"true": True, "false": False}.get(dirty),
+                "git_source": "SPRINT_GIT_COMMIT"}
     # Run folders are written while the run goes on: they do not make the code dirty.
     status = git("status", "--porcelain", "--", ".", ":(exclude)runs") if commit else None
     return {"git_commit": commit or "", "git_dirty": bool(status) if status is not None else None}
