@@ -90,6 +90,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="do not write model.keras")
     parser.add_argument("--quiet", action="store_true",
                         help="do not echo the training output (train.log still has it)")
+    parser.add_argument("--install-requirements", action="store_true",
+                        help="pip install the manifest's [run] requirements and any package "
+                        "the script imports that is missing, before the run")
     parser.add_argument("--json", action="store_true",
                         help="print the outcomes as JSON on stdout (training output goes "
                         "to stderr)")
@@ -133,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
         smoke=args.smoke, smoke_steps=args.smoke_steps, data_dir=args.data_dir,
         timeout=args.timeout, save_model=args.save_model, echo=echo,
         command=_command(args), set_stamp=args.set_stamp,
+        install_requirements=args.install_requirements,
     )
     outcomes = run_reproduction(folder, options)
     if args.json:

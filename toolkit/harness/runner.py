@@ -40,6 +40,7 @@ from toolkit.fsutil import atomic_write_json
 from toolkit.harness.config import ChildConfig
 from toolkit.harness.logstream import LogTee
 from toolkit.harness.metrics import build_metrics, final_splits, history_columns
+from toolkit.harness.preflight import check_imports, install_requirements, missing_imports
 from toolkit.manifest import Manifest
 from toolkit.project import project_root
 from toolkit.provenance import provenance
@@ -71,6 +72,7 @@ class RunOptions:
     command: list[str] | None = None
     # The set's time stamp, shared by seeds that run in separate processes (sprint run --all).
     set_stamp: str | None = None
+    install_requirements: bool = False  # pip install what the script imports and lacks
 
 
 @dataclass
@@ -169,6 +171,10 @@ def plan_run(repro_dir: Path, options: RunOptions) -> RunPlan:
         mirror=mirror, network=network, provenance=provenance(repro_dir, manifest),
     )
     check_data_staged(plan)
+    if options.install_requirements:
+        install_requirements([*manifest.run.requirements,
+                              *(m.package for m in missing_imports(script, repro_dir))])
+    check_imports(script, repro_dir, manifest.run.requirements)
     return plan
 
 
