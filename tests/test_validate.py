@@ -228,6 +228,13 @@ def test_committed_weights_are_caught_but_ignored_ones_are_not(root: Path) -> No
     assert status == "fail" and "model weights" in reason
 
 
+def test_a_saved_model_renamed_is_caught_by_its_content(root: Path) -> None:
+    shutil.copy(next((root / "reproductions" / SLUG / "runs").glob("*/model.keras")),
+                root / "spaces" / SLUG / "model.bak")
+    status, reason = items(root, "hygiene")["hygiene"]
+    assert status == "fail" and f"spaces/{SLUG}/model.bak: a Keras model" in reason
+
+
 def test_lint_errors_fail(root: Path) -> None:
     script = root / "reproductions" / SLUG / "helpers.py"
     script.write_text("import os\n")

@@ -23,32 +23,20 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from toolkit.errors import SprintError
 from toolkit.manifest import MANIFEST_NAME, Manifest
-from toolkit.runs import RUNS_DIR, latest_set, local_model_run, read_json
+from toolkit.runs import latest_set, local_model_run, read_json
 
 PASS, FAIL, WARN = "pass", "fail", "warn"
-MAX_FILE_BYTES = 5 * 1024 * 1024
-WEIGHT_SUFFIXES = (".keras", ".h5", ".hdf5", ".safetensors", ".pb", ".pt", ".pth", ".ckpt",
-                   ".onnx", ".tflite", ".msgpack", ".npy")
-DATA_SUFFIXES = (".npz", ".zip", ".tgz", ".gz", ".tar", ".parquet", ".arrow", ".tfrecord")
-SECRET_PATTERNS = {
-    "Hugging Face token": re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"),
-    "OpenAI-style key": re.compile(r"\bsk-[A-Za-z0-9]{32,}\b"),
-    "AWS access key id": re.compile(r"\bAKIA[0-9A-Z]{16}\b"),
-    "GitHub token": re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
-    "private key": re.compile(r"-----BEGIN (?:RSA |EC |OPENSSH )?PRIVATE KEY-----"),
-}
 
 
 @dataclass
@@ -269,27 +257,17 @@ def _start_space(space_dir: Path, model: Path) -> float | list[str]:
 
 
 def check_hygiene(ctx: Context) -> Item:
-    problems = []
-    for path in _committable_files(ctx.root, [ctx.repro_dir, ctx.space_dir]):
-        rel = path.relative_to(ctx.root)
-        size = path.stat().st_size
-        if path.suffix.lower() in WEIGHT_SUFFIXES or path.name.endswith(".weights.h5"):
-            problems.append(f"{rel}: model weights ({size} bytes) belong on the Hub, not in git")
-        elif path.suffix.lower() in DATA_SUFFIXES:
-            problems.append(f"{rel}: a data file; stage data with `sprint data add` instead")
-        elif size > MAX_FILE_BYTES:
-            limit = MAX_FILE_BYTES >> 20
-            problems.append(f"{rel}: {size / 1e6:.1f} MB is over the {limit} MiB limit")
-        if size <= MAX_FILE_BYTES:
-            text = path.read_bytes().decode("utf-8", errors="ignore")
-            for kind, pattern in SECRET_PATTERNS.items():
-                for match in pattern.finditer(text):
-                    line = text.count("\n", 0, match.start()) + 1
-                    problems.append(f"{rel}:{line}: looks like a {kind} (revoke it, then remove "
-                                    "it from the file and the git history)")
-    if problems:
-        return Item("hygiene", FAIL, f"{len(problems)} file problem(s)", problems)
-    return Item("hygiene", PASS, "no secrets, weights, data files or huge files")
+    """Secrets, weights, data and huge files, in what git would commit and in its history
+    (see :mod:`toolkit.hygiene`)."""
+    from toolkit.hygiene import scan
+
+    found = scan(ctx.root, [ctx.repro_dir, ctx.space_dir])
+    scope = "scanned " + ", ".join(found.scope) if found.scope else "no files to scan"
+    if found.problems:
+        return Item("hygiene", FAIL, f"{len(found.problems)} file problem(s); {scope}",
+                    found.problems + found.notes)
+    return Item("hygiene", WARN if found.notes else PASS,
+                f"no secrets, weights, data files or huge files; {scope}", found.notes)
 
 
 def check_lint(ctx: Context) -> Item:
@@ -367,25 +345,6 @@ def apply_fixes(ctx: Context) -> list[str]:
     except SprintError as exc:
         done.append(f"could not regenerate the Space: {exc.message}")
     return done
-
-
-def _committable_files(root: Path, folders: list[Path]) -> Iterator[Path]:
-    """Files git would commit under ``folders``: tracked, or untracked and not ignored."""
-    existing = [str(f.relative_to(root)) for f in folders if f.exists()]
-    if not existing:
-        return
-    try:
-        done = subprocess.run(
-            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--",
-             *existing], cwd=root, capture_output=True, check=True)
-        names = [n for n in done.stdout.decode().split("\0") if n]
-    except (OSError, subprocess.CalledProcessError):  # not a git checkout: every file counts
-        names = [str(p.relative_to(root)) for f in folders if f.exists()
-                 for p in f.rglob("*") if p.is_file() and RUNS_DIR + "/" not in str(p)]
-    for name in sorted(set(names)):
-        path = root / name
-        if path.is_file():
-            yield path
 
 
 def _changed_lines(old: str, new: str) -> list[str]:
