@@ -1,0 +1,85 @@
+"""The audit of a set's provenance, and the verdict level it earns: editing train.py after
+the runs makes them stale, moving a target after the runs is reported with both values."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from check_fixtures import accuracy_metric, write_reproduction, write_set
+
+from toolkit.audit import audit_runs, verdict_level
+from toolkit.manifest import Manifest
+from toolkit.provenance import provenance
+from toolkit.runs import latest_set
+
+
+def stamp_provenance(repro: Path, *, dirty: bool = False, commit: str = "c" * 40) -> None:
+    """Give every run the provenance of today's files (as a run made now would record)."""
+    record = provenance(repro, Manifest.load(repro))
+    for env_path in (repro / "runs").glob("*/env.json"):
+        env = json.loads(env_path.read_text())
+        env |= record | {"git_commit": commit, "git_dirty": dirty}
+        env_path.write_text(json.dumps(env))
+
+
+def repro_with_set(tmp_path: Path, **stamp) -> Path:
+    repro = write_reproduction(tmp_path)
+    (repro / "train.py").write_text("print('train')\n")
+    write_set(repro, "g1", [0.99, 0.991, 0.989])
+    stamp_provenance(repro, **stamp)
+    return repro
+
+
+def audit(repro: Path):
+    return audit_runs(repro, Manifest.load(repro), latest_set(repro))
+
+
+def test_runs_of_todays_code_and_targets_from_a_clean_commit_are_verified(tmp_path):
+    found = audit(repro_with_set(tmp_path))
+    assert not (found.stale or found.moved_targets or found.unrecorded or found.dirty)
+    assert verdict_level("pass", found, complete_seeds=3, seeds_required=3) == ("verified", [])
+
+
+def test_editing_train_py_after_the_runs_makes_them_stale(tmp_path):
+    repro = repro_with_set(tmp_path)
+    (repro / "train.py").write_text("print('train, tuned')\n")
+    found = audit(repro)
+    assert len(found.stale) == 3 and all("train.py changed" in s for s in found.stale)
+
+
+def test_moving_a_tolerance_after_the_runs_is_reported_with_both_values(tmp_path):
+    repro = repro_with_set(tmp_path)
+    manifest = Manifest.load(repro)
+    manifest.metrics = [dataclasses.replace(accuracy_metric(), tolerance=0.05)]
+    manifest.save(repro)
+    found = audit(repro)
+    assert found.moved_targets == [
+        "test accuracy changed after the runs: was 0.99 >= with tolerance 0.01, "
+        "now 0.99 >= with tolerance 0.05"]
+    level, missing = verdict_level("pass", found, complete_seeds=3, seeds_required=3)
+    assert level == "pass" and "targets changed after the runs" in missing
+
+
+def test_what_a_pass_lacks_is_named(tmp_path):
+    repro = write_reproduction(tmp_path)
+    (repro / "train.py").write_text("print('train')\n")
+    write_set(repro, "g1", [0.99, 0.991])
+    found = audit(repro)  # fixture runs recorded no hashes and no commit
+    level, missing = verdict_level("pass", found, complete_seeds=2, seeds_required=3)
+    assert level == "pass"
+    assert missing[0] == "2 of 3 seeds complete"
+    assert any("recorded no hash" in m for m in missing)
+    assert any("uncommitted" in m for m in missing)
+
+
+def test_a_set_from_a_dirty_tree_or_two_commits_is_not_verified(tmp_path):
+    found = audit(repro_with_set(tmp_path, dirty=True))
+    assert verdict_level("pass", found, complete_seeds=3, seeds_required=3)[0] == "pass"
+
+
+def test_fail_and_cannot_check_are_levels_of_their_own(tmp_path):
+    found = audit(repro_with_set(tmp_path))
+    assert verdict_level("fail", found, complete_seeds=3, seeds_required=3) == ("fail", [])
+    assert verdict_level("error", None, complete_seeds=0, seeds_required=3)[0] == "cannot check"
