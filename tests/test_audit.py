@@ -83,3 +83,47 @@ def test_fail_and_cannot_check_are_levels_of_their_own(tmp_path):
     found = audit(repro_with_set(tmp_path))
     assert verdict_level("fail", found, complete_seeds=3, seeds_required=3) == ("fail", [])
     assert verdict_level("error", None, complete_seeds=0, seeds_required=3)[0] == "cannot check"
+
+
+# -- through the checker -------------------------------------------------------------------
+
+
+def test_the_check_does_not_judge_stale_runs(tmp_path):
+    from toolkit.check import check_reproduction
+
+    repro = repro_with_set(tmp_path)
+    assert check_reproduction(repro).level == "verified"
+    (repro / "train.py").write_text("print('train, tuned after the runs')\n")
+    report = check_reproduction(repro)
+    assert report.verdict == "error" and report.level == "cannot check"
+    assert report.error.startswith("Stale: the code changed since set g1 ran")
+    assert report.results == []
+
+
+def test_the_check_says_loudly_that_targets_moved(tmp_path):
+    from toolkit.check import check_reproduction
+
+    repro = repro_with_set(tmp_path)
+    manifest = Manifest.load(repro)
+    manifest.metrics = [dataclasses.replace(accuracy_metric(), value=0.985)]
+    manifest.save(repro)
+    report = check_reproduction(repro)
+    assert report.warnings[0].startswith("TARGETS CHANGED AFTER THE RUNS: test accuracy "
+                                         "changed after the runs: was 0.99")
+    assert report.level == "pass" and "targets changed after the runs" in report.level_missing
+
+
+def test_the_non_inferiority_rule_needs_a_decisive_test(tmp_path):
+    from toolkit.check import check_reproduction
+
+    metric = dataclasses.replace(accuracy_metric(), rule="non-inferiority", alpha=0.05)
+    tight = write_reproduction(tmp_path / "tight", metrics=[metric])
+    write_set(tight, "g1", [0.99, 0.991, 0.989])
+    result = check_reproduction(tight).results[0]
+    assert result.verdict == "pass" and result.p_value < 0.05 and result.decisive
+    # The mean clears the bound (0.98), but the spread leaves the test undecided.
+    noisy = write_reproduction(tmp_path / "noisy", metrics=[metric])
+    write_set(noisy, "g1", [0.999, 0.962, 0.99])
+    result = check_reproduction(noisy).results[0]
+    assert result.mean > 0.98 and result.verdict == "fail"
+    assert "non-inferiority p = " in result.explanation and result.seeds_for_decision > 3

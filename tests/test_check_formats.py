@@ -35,14 +35,21 @@ def test_json_has_the_documented_keys_and_only_json_numbers(reports):
     assert (doc["schema"], doc["verdict"], doc["exit_code"]) == ("keras-sprint/check/1", "error", 2)
     assert doc["judged"] == "mean over seeds"
     first = doc["reports"][0]
-    assert set(first) == {"slug", "verdict", "exit_code", "error", "warnings", "group",
+    assert set(first) == {"slug", "verdict", "exit_code", "level", "level_missing",
+                          "seeds_required", "provenance", "error", "warnings", "group",
                           "run_ids", "backend", "device", "metrics"}
+    assert first["level"] == "pass"  # fixture runs recorded no hashes: not verified
+    assert any("recorded no hash" in m for m in first["level_missing"])
+    assert [r["run_id"] for r in first["provenance"]["runs"]] == ["g1-s0", "g1-s1", "g1-s2"]
     assert (first["slug"], first["verdict"], first["device"]) == ("mnist_convnet", "pass", DEVICE)
     accuracy = first["metrics"][0]
     assert set(accuracy) == {
         "key", "name", "split", "required", "reported", "direction", "tolerance",
         "tolerance_kind", "bounds", "log_key", "values", "n", "mean", "std", "min", "max",
+        "rule", "alpha", "p_value", "ci95", "decisive", "seeds_for_decision",
         "verdict", "explanation"}
+    assert accuracy["rule"] == "mean" and accuracy["ci95"]["confidence"] == 0.95
+    assert accuracy["ci95"]["low"] < accuracy["mean"] < accuracy["ci95"]["high"]
     assert accuracy["bounds"] == {"low": pytest.approx(0.98), "high": None}  # inf -> null
     assert accuracy["values"] == [{"run_id": "g1-s0", "seed": 0, "value": 0.9905},
                                   {"run_id": "g1-s1", "seed": 1, "value": 0.9912},
@@ -67,7 +74,7 @@ def test_markdown_is_a_pull_request_comment(reports):
     lines = text.splitlines()
     assert lines[0] == "## ⚠️ Reproduction check: could not check"
     assert "The mean over seeds is judged" in text
-    assert "### ✅ `mnist_convnet`: pass" in lines
+    assert "### ✅ `mnist_convnet`: pass (level: pass)" in lines
     assert ("| Metric | Split | Reported (source) | Reproduced mean ± std (n seeds) "
             "| Tolerance: passes when | Verdict |") in lines
     assert ("| accuracy | test | ~0.99 (description) | 0.9912 ± 0.0007 (n=3) "

@@ -75,6 +75,7 @@ def audit_runs(repro_dir: Path, manifest: Manifest, runs: Sequence[RunRecord]) -
     moved: list[str] = []
     for run in runs:
         env = run.env()
+        env = env if isinstance(env, dict) else {}  # a corrupt env.json records nothing
         commit = env.get("git_commit")
         if isinstance(commit, str) and commit and commit not in audit.commits:
             audit.commits.append(commit)

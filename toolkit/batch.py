@@ -155,7 +155,7 @@ def up_to_date_set(repro_dir: Path, manifest: Manifest, *, backend: str, seeds: 
         if run.complete and run.smoke == smoke and run.env().get("backend") == backend:
             groups.setdefault(run.group, []).append(run)
     for runs in reversed(list(groups.values())):
-        envs = [r.env() for r in runs]
+        envs = [e if isinstance(e := r.env(), dict) else {} for r in runs]
         if len(runs) >= seeds and all(
                 e.get("code_sha256") == today["code_sha256"]
                 and e.get("targets_sha256") == today["targets_sha256"] for e in envs):

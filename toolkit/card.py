@@ -127,6 +127,7 @@ class ResultRow:
     verdict: str  # pass | fail | missing
     explanation: str
     values: tuple[SeedRow, ...] = ()
+    ci: tuple[float, float] | None = None  # the mean's 95% t interval (2+ seeds)
 
     @property
     def mean(self) -> float | None:
@@ -147,6 +148,8 @@ class CheckView:
     runs: tuple[RunRecord, ...] = ()
     device: str = ""
     warnings: tuple[str, ...] = ()
+    level: str = "cannot check"  # verified | pass | fail | cannot check (toolkit.audit)
+    level_missing: tuple[str, ...] = ()  # what a pass lacks to be verified
 
     @property
     def passed(self) -> bool:
@@ -166,13 +169,20 @@ def _check_results(repro_dir: Path, manifest: Manifest, run: str | None = None) 
     report = check_reproduction(repro_dir, run=run)
     rows = tuple(
         ResultRow(result.metric, result.verdict, result.explanation,
-                  tuple(SeedRow(v.run_id, v.seed, float(v.value)) for v in result.values))
+                  tuple(SeedRow(v.run_id, v.seed, float(v.value)) for v in result.values),
+                  _ci(result.interval))
         for result in report.results
     )
     note = report.error or "; ".join(  # an error verdict without error: a metric is missing
         row.explanation for row in rows if row.verdict == "missing" and row.metric.required)
     return CheckView(report.verdict, note, rows, tuple(report.runs), report.device,
-                     tuple(report.warnings))
+                     tuple(report.warnings), report.level, tuple(report.level_missing))
+
+
+def _ci(found: Any) -> tuple[float, float] | None:
+    if found is None or found.low is None or found.high is None:
+        return None
+    return float(found.low), float(found.high)
 
 
 # -- which run's weights are published --------------------------------------------------------

@@ -32,9 +32,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from toolkit.audit import Audit, audit_runs, verdict_level
 from toolkit.errors import CheckError, ManifestError
 from toolkit.manifest import MANIFEST_NAME, Manifest, Metric
 from toolkit.runs import RunRecord, latest_set, list_runs
+from toolkit.stats import Interval, interval, non_inferiority, seeds_needed
 
 PASS, FAIL, MISSING, ERROR = "pass", "fail", "missing", "error"
 EXIT_CODES = {PASS: 0, FAIL: 1, ERROR: 2}
@@ -157,6 +159,7 @@ class MetricResult:
     explanation: str
     log_key: str = ""  # where the value was read, e.g. "final.test.accuracy"
     values: list[SeedValue] = field(default_factory=list)
+    p_value: float | None = None  # the non-inferiority rule's one-sided p-value
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -189,6 +192,35 @@ class MetricResult:
         return max(self._numbers) if self.values else None
 
     @property
+    def interval(self) -> Interval | None:
+        """The mean's two-sided 95% t interval (``low``/``high`` ``None`` for one seed)."""
+        if not self.values or not self._finite:
+            return None
+        return interval(self._numbers)
+
+    @property
+    def bound(self) -> float | None:
+        """The finite bound the mean is judged against (the lower one for 'higher')."""
+        low, high = self.bounds
+        return low if math.isfinite(low) else high if math.isfinite(high) else None
+
+    @property
+    def decisive(self) -> bool | None:
+        """Whether the 95% interval lies wholly on one side of the bound (``None``: unknown)."""
+        ci, bound = self.interval, self.bound
+        if ci is None or ci.low is None or ci.high is None or bound is None:
+            return None
+        return not ci.low <= bound <= ci.high
+
+    @property
+    def seeds_for_decision(self) -> int | None:
+        """How many seeds the observed spread needs for a one-sided 95% decision."""
+        ci, bound = self.interval, self.bound
+        if ci is None or ci.std is None or bound is None:
+            return None
+        return seeds_needed(ci.std, abs(ci.mean - bound), alpha=self.metric.alpha)
+
+    @property
     def _numbers(self) -> list[float]:
         return [v.value for v in self.values]
 
@@ -207,6 +239,22 @@ class CheckReport:
     device: str = ""
     error: str = ""
     warnings: list[str] = field(default_factory=list)
+    audit: Audit | None = None  # provenance of the judged runs against today's files
+    seeds_required: int = 0
+
+    @property
+    def level(self) -> str:
+        """``verified``, ``pass``, ``fail`` or ``cannot check`` (see :mod:`toolkit.audit`)."""
+        return self._level()[0]
+
+    @property
+    def level_missing(self) -> list[str]:
+        """What a ``pass`` lacks to be ``verified``."""
+        return self._level()[1]
+
+    def _level(self) -> tuple[str, list[str]]:
+        return verdict_level(self.verdict, self.audit, complete_seeds=len(self.runs),
+                             seeds_required=self.seeds_required)
 
     @property
     def group(self) -> str:
@@ -302,7 +350,15 @@ def _judge_evaluation(metric: Metric, recorded: Sequence[Recorded], index: int,
 
 def _judged(metric: Metric, log_key: str, values: list[SeedValue]) -> MetricResult:
     result = MetricResult(metric, PASS, "", log_key, values)
-    result.verdict = PASS if within(result.mean, *metric.bounds()) else FAIL
+    inside = within(result.mean, *metric.bounds())
+    if metric.rule == "non-inferiority" and result.bound is not None and result._finite:
+        low, _ = metric.bounds()
+        margin = abs(metric.value - result.bound)
+        result.p_value = non_inferiority(result._numbers, metric.value, margin,
+                                         higher_is_better=math.isfinite(low),
+                                         alpha=metric.alpha)
+        inside = inside and result.p_value is not None and result.p_value < metric.alpha
+    result.verdict = PASS if inside else FAIL
     result.explanation = explain(result)
     return result
 
@@ -366,7 +422,12 @@ def explain(result: MetricResult) -> str:
         relation = f"{'<=' if ok else '>'} {fmt(high, mean)}"
     else:
         relation = "(unbounded)"
-    return f"{label}: {measured} {relation} ({reported_text(metric)})"
+    text = f"{label}: {measured} {relation} ({reported_text(metric)})"
+    if metric.rule == "non-inferiority":
+        p = "n/a (needs 2 seeds with a spread)" if result.p_value is None else \
+            f"{result.p_value:.3g}"
+        text += f"; non-inferiority p = {p} against alpha {metric.alpha:g}"
+    return text
 
 
 def reported_text(metric: Metric) -> str:
@@ -414,6 +475,16 @@ def check_reproduction(repro_dir: Path, *, run: str | None = None) -> CheckRepor
         report.error = exc.message
         return report
     report.device = describe_device(report.runs[0].env())
+    report.seeds_required = max(1, manifest.run.seeds)
+    report.audit = audit_runs(repro_dir, manifest, report.runs)
+    if report.audit.stale:
+        report.error = (
+            f"Stale: the code changed since set {report.group} ran, so it is not judged "
+            f"({'; '.join(report.audit.stale[:3])}). How to fix: re-run it with "
+            f"`sprint run {manifest.slug}`, or check out the commit it was made from")
+        return report
+    for note in report.audit.moved_targets:
+        report.warnings.insert(0, f"TARGETS CHANGED AFTER THE RUNS: {note}")
     recorded = [Recorded.from_run(r) for r in report.runs]
     report.results = [judge(metric, recorded) for metric in manifest.metrics]
     trained = sorted({r.epochs for r in recorded if r.epochs is not None})

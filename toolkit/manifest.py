@@ -15,7 +15,7 @@ Layout (TOML)::
                     description, accelerator, category, name, extra_headers = {...}
     [[metrics]]     name, split, value, direction, tolerance, tolerance_kind,
                     qualifier, epochs, origin, sentence, required, reason,
-                    run_key
+                    run_key, rule, alpha
     [[data]]        kind, name, url
     [run]           script, backend, backend_note, epochs, batch_size, seeds,
                     requirements, smoke_steps
@@ -44,6 +44,7 @@ Direction = Literal["higher", "lower"]
 ToleranceKind = Literal["absolute", "relative"]
 SPLITS = ("train", "validation", "test")
 QUALIFIERS = ("approx", "at_least", "at_most", "exact")
+RULES = ("mean", "non-inferiority")
 
 # Metric names whose larger values are worse.
 LOWER_IS_BETTER = ("loss", "error", "mae", "mse", "rmse", "perplexity", "crossentropy")
@@ -114,6 +115,11 @@ class Metric:
     # The metrics.json log key that measures it, when its name differs; "evaluations[N].key"
     # reads the N-th evaluate() call instead of the final one (a baseline, a teacher).
     run_key: str = ""
+    # How the seeds are judged: "mean" (the mean lies within the bound) or
+    # "non-inferiority" (a one-sided t-test at level alpha that the mean is no worse than
+    # the reported value by more than the tolerance: decisive, or it does not pass).
+    rule: str = "mean"
+    alpha: float = 0.05
 
     @property
     def key(self) -> str:
@@ -286,6 +292,10 @@ def _check_metric(metric: Metric, where: str) -> None:
         problems.append(f"value {metric.value!r} is not a number")
     if not isinstance(metric.tolerance, int | float) or metric.tolerance < 0:
         problems.append(f"tolerance {metric.tolerance!r} is not a non-negative number")
+    if metric.rule not in RULES:
+        problems.append(f"rule {metric.rule!r} is not one of {', '.join(RULES)}")
+    if not isinstance(metric.alpha, int | float) or not 0 < metric.alpha < 0.5:
+        problems.append(f"alpha {metric.alpha!r} is not a level between 0 and 0.5")
     if problems:
         raise ManifestError(
             f"Metric {metric.name!r} is invalid: " + "; ".join(problems), where=where,

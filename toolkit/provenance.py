@@ -29,7 +29,7 @@ __all__ = ["code_hashes", "provenance", "target_record", "targets_digest"]
 
 # The fields of a metric that decide its verdict; any change to one moves the target.
 TARGET_FIELDS = ("name", "split", "value", "direction", "tolerance", "tolerance_kind",
-                 "qualifier", "required", "run_key")
+                 "qualifier", "required", "run_key", "rule", "alpha")
 
 
 def target_record(metric: Metric) -> dict[str, Any]:

@@ -94,6 +94,11 @@ def runs_line(report: CheckReport) -> str:
     return " · ".join(parts)
 
 
+def _level_note(report: CheckReport) -> str:
+    """`` (level: verified)`` or `` (level: pass)`` for a passing report; '' otherwise."""
+    return f" (level: {report.level})" if report.verdict == PASS else ""
+
+
 def _metric_verdict(result: MetricResult) -> str:
     return result.verdict if result.metric.required else f"{result.verdict} (optional)"
 
@@ -113,7 +118,7 @@ def render_table(reports: Sequence[CheckReport], *, color: bool = False) -> str:
                       color_system="standard" if color else None, highlight=False)
     styles = {PASS: "green", FAIL: "red", "missing": "yellow", ERROR: "yellow"}
     for report in reports:
-        title = f"{report.slug}: {VERDICT_WORDS[report.verdict]}"
+        title = f"{report.slug}: {VERDICT_WORDS[report.verdict]}{_level_note(report)}"
         if report.error:
             console.print(title, style=f"bold {styles[ERROR]}", markup=False)
             console.print(f"  {report.error}\n", markup=False)
@@ -133,6 +138,8 @@ def render_table(reports: Sequence[CheckReport], *, color: bool = False) -> str:
                 console.print(f"  {result.verdict}: {result.explanation}", markup=False)
         for warning in report.warnings:
             console.print(f"  warning: {warning}", markup=False)
+        if report.level_missing:
+            console.print(f"  not verified: {'; '.join(report.level_missing)}", markup=False)
         console.print()
     verdict = overall_verdict(reports)
     console.print(f"Overall: {VERDICT_WORDS[verdict]} (exit {overall_exit_code(reports)}). "
@@ -164,13 +171,38 @@ def result_dict(result: MetricResult) -> dict[str, Any]:
                    for v in result.values],
         "n": result.n, "mean": _num(result.mean), "std": _num(result.std),
         "min": _num(result.min), "max": _num(result.max),
+        "rule": metric.rule, "alpha": metric.alpha, "p_value": _num(result.p_value),
+        "ci95": _interval_dict(result), "decisive": result.decisive,
+        "seeds_for_decision": result.seeds_for_decision,
         "verdict": result.verdict, "explanation": result.explanation,
     }
+
+
+def _interval_dict(result: MetricResult) -> dict[str, Any] | None:
+    found = result.interval
+    if found is None or found.low is None:
+        return None
+    return {"low": _num(found.low), "high": _num(found.high), "confidence": found.confidence}
+
+
+def _provenance_dict(report: CheckReport) -> dict[str, Any]:
+    """The hashes each judged run recorded, and what the audit found against today's."""
+    runs = []
+    for run in report.runs:
+        env = run.env()
+        env = env if isinstance(env, dict) else {}
+        runs.append({"run_id": run.run_id, "script_sha256": env.get("script_sha256"),
+                     "code_sha256": env.get("code_sha256"),
+                     "targets_sha256": env.get("targets_sha256"),
+                     "git_commit": env.get("git_commit"), "git_dirty": env.get("git_dirty")})
+    return {"runs": runs, **(report.audit.to_dict() if report.audit else {})}
 
 
 def report_dict(report: CheckReport) -> dict[str, Any]:
     return {
         "slug": report.slug, "verdict": report.verdict, "exit_code": report.exit_code,
+        "level": report.level, "level_missing": report.level_missing,
+        "seeds_required": report.seeds_required, "provenance": _provenance_dict(report),
         "error": report.error, "warnings": list(report.warnings),
         "group": report.group, "run_ids": report.run_ids, "backend": report.backend,
         "device": report.device, "metrics": [result_dict(r) for r in report.results],
@@ -198,7 +230,9 @@ def render_markdown(reports: Sequence[CheckReport]) -> str:
         lines += ["No reproduction to check.", ""]
     for report in reports:
         lines += [f"### {MARKS[report.verdict]} `{report.slug}`: "
-                  f"{VERDICT_WORDS[report.verdict]}", ""]
+                  f"{VERDICT_WORDS[report.verdict]}{_level_note(report)}", ""]
+        if report.level_missing:
+            lines += [f"Not verified: {_cell('; '.join(report.level_missing))}.", ""]
         if report.error:
             lines += [f"> {_cell(report.error)}", ""]
             continue
