@@ -187,3 +187,13 @@ def test_page_without_fences_is_read_whole_and_python_blocks_are_not_outputs() -
 def test_printed_labels_without_a_metric_are_ignored() -> None:
     page = "```\nx_train shape: (60000, 28, 28, 1)\nTotal params: 34,826\nEpoch 3: loss: 9\n```"
     assert figures_from_rendered_md(page) == []
+
+
+def test_claims_in_a_long_text_keep_their_line_numbers():
+    from toolkit.claims import claims_from_text
+
+    text = "\n".join(f"Block {i}. The validation accuracy is about 0.{i % 90 + 10} here."
+                     for i in range(3000))
+    claims = claims_from_text(text, "prose", 10)
+    assert len(claims) == 3000
+    assert [c.line for c in claims[:3]] == [10, 11, 12] and claims[-1].line == 3009

@@ -93,7 +93,7 @@ def test_force_backs_up_only_edited_files(root: Path) -> None:
     assert "# my fix" not in (folder / "train.py").read_text()
 
 
-@pytest.mark.parametrize("slug", ["../escape", "a/b", "Bad Slug", "", ".."])
+@pytest.mark.parametrize("slug", ["../escape", "a/b", "Bad Slug", "", "..", "name\n"])
 def test_bad_slug_is_refused_and_writes_nothing(root: Path, slug: str, capsys) -> None:
     assert main(["new", str(BUNDLED), "--slug", slug]) == 2
     err = capsys.readouterr().err
@@ -136,3 +136,18 @@ def test_show_imports_no_deep_learning_framework() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "HEAVY []" in done.stdout
+
+
+@pytest.mark.parametrize("slug", ["name\n", "name\r\n", "\nname", "na\nme"])
+def test_a_slug_with_a_newline_is_refused(slug):
+    from toolkit.errors import ManifestError
+    from toolkit.manifest import validate_slug
+
+    with pytest.raises(ManifestError, match="not a valid reproduction name"):
+        validate_slug(slug)
+
+
+def test_a_repo_id_with_a_final_newline_is_refused():
+    from toolkit.hub import REPO_ID_RE
+
+    assert REPO_ID_RE.match("keras-io/mnist") and not REPO_ID_RE.match("keras-io/mnist\n")

@@ -17,6 +17,7 @@ Values are fractions for percentages (99% -> 0.99) and raw numbers otherwise.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -270,12 +271,14 @@ def claims_from_text(text: str, origin: str, line: int | None) -> list[ReportedM
     """
     text = _FENCE.sub(lambda m: "\n" * m.group().count("\n"), text)
     claims: list[ReportedMetric] = []
+    newlines = [i for i, char in enumerate(text) if char == "\n"]  # once: linear, not quadratic
     start = 0
     for end_match in [*_SENTENCE_END.finditer(text), None]:
         end = end_match.start() if end_match else len(text)
         sentence = text[start:end]
         if sentence.strip():
-            here = None if line is None else line + text.count("\n", 0, start) + _lead(sentence)
+            here = None if line is None else (
+                line + bisect.bisect_left(newlines, start) + _lead(sentence))
             claims.extend(_sentence_claims(sentence, origin, here))
         start = end_match.end() if end_match else len(text)
     return claims

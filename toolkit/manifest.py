@@ -38,7 +38,7 @@ from toolkit.fsutil import atomic_write_text
 
 MANIFEST_NAME = "reproduction.toml"
 SCHEMA_VERSION = 1
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}\Z")  # \Z: "$" would accept a final newline
 
 Direction = Literal["higher", "lower"]
 ToleranceKind = Literal["absolute", "relative"]
