@@ -25,7 +25,7 @@ def accuracy_metric(**overrides: Any) -> Metric:
 
 
 def write_reproduction(root: Path, slug: str = "mnist_convnet",
-                       metrics: list[Metric] | None = None, seeds: int = 3) -> Path:
+                       metrics: list[Metric] | None = None, seeds: int = 1) -> Path:
     """``root/reproductions/<slug>/reproduction.toml``; returns the reproduction folder."""
     folder = Path(root) / "reproductions" / slug
     folder.mkdir(parents=True, exist_ok=True)

@@ -320,15 +320,14 @@ def test_smoke_runs_are_never_judged_even_when_newer(tmp_path):
 
 
 def test_run_picks_a_set_or_a_single_run(tmp_path):
-    repro = write_reproduction(tmp_path)
+    repro = write_reproduction(tmp_path, seeds=3)
     write_set(repro, "old", [0.97, 0.98, 0.99], started="2025-01-01")
     write_set(repro, "new", [0.5, 0.5, 0.5], started="2025-02-01")
     assert check_reproduction(repro).verdict == FAIL
     chosen = check_reproduction(repro, run="old")
     assert (chosen.verdict, chosen.run_ids) == (PASS, ["old-s0", "old-s1", "old-s2"])
-    single = check_reproduction(repro, run="old-s0")
-    assert (single.verdict, single.run_ids) == (FAIL, ["old-s0"])
-    assert "set old has 1 complete run(s)" in " ".join(single.warnings)
+    single = check_reproduction(repro, run="old-s0")  # one seed of three is not a set
+    assert single.verdict == ERROR and "1 complete run(s) of the 3 seeds" in single.error
 
 
 @pytest.mark.parametrize(("run", "message"), [
@@ -347,8 +346,21 @@ def test_run_that_cannot_be_used_is_explained(tmp_path, run, message):
         assert "broken" in report.error and "ok-s0" in report.error
 
 
-def test_left_out_runs_and_short_sets_are_warned_about(tmp_path):
+def test_a_set_missing_a_seed_cannot_pass(tmp_path):
     repro = write_reproduction(tmp_path, seeds=3)
+    write_set(repro, "g", [0.99, 0.99], started="2025-01-01")
+    write_run(repro, "g-s2", group="g", seed=2, status="failed", reason="killed",
+              started="2025-01-01.2")
+    report = check_reproduction(repro)
+    assert report.verdict == ERROR and report.exit_code == 2 and report.results == []
+    assert report.error.startswith(
+        "Set g has 2 complete run(s) of the 3 seeds the manifest asks for, so it cannot be "
+        "judged (run g-s2 of set g is failed (killed); it is not judged)")
+    assert "(missing seed(s): 2)" in report.error
+
+
+def test_left_out_runs_of_a_complete_set_are_warned_about(tmp_path):
+    repro = write_reproduction(tmp_path, seeds=2)
     write_set(repro, "g", [0.99, 0.99], started="2025-01-01")
     write_run(repro, "g-s2", group="g", seed=2, status="failed", reason="killed",
               started="2025-01-01.2")
@@ -357,7 +369,6 @@ def test_left_out_runs_and_short_sets_are_warned_about(tmp_path):
     assert report.verdict == PASS and report.run_ids == ["g-s0", "g-s1"]
     assert report.warnings == [
         "run g-s2 of set g is failed (killed); it is not judged",
-        "the manifest asks for 3 seeds; set g has 2 complete run(s)",
         "a newer run later is running; the latest complete set g is judged instead",
     ]
 

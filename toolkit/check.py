@@ -538,9 +538,17 @@ def select_runs(
                 if r.group == group and not r.smoke and r not in chosen]
     for r in left_out:
         warnings.append(f"run {r.run_id} of set {group} is {_state(r)}; it is not judged")
-    if len(chosen) < manifest.run.seeds:
-        warnings.append(f"the manifest asks for {manifest.run.seeds} seeds; "
-                        f"set {group} has {len(chosen)} complete run(s)")
+    if len(chosen) < manifest.run.seeds:  # an incomplete set cannot be judged as a whole
+        have = sorted(r.seed for r in chosen if r.seed is not None)
+        wanted = [s for s in range(manifest.run.seeds) if s not in have]
+        raise CheckError(
+            f"Set {group} has {len(chosen)} complete run(s) of the {manifest.run.seeds} seeds "
+            "the manifest asks for, so it cannot be judged"
+            + (f" ({'; '.join(warnings)})" if warnings else ""),
+            where=f"reproductions/{slug}/runs",
+            fix=f"run the whole set again with `sprint run {slug}`"
+            + (f" (missing seed(s): {', '.join(map(str, wanted))})" if wanted else "")
+            + ", or lower [run] seeds in reproduction.toml before new runs")
     if run is None:
         newest = max(r.started for r in chosen)
         for r in everything:
