@@ -22,14 +22,14 @@ _ISOLATED = ("SPRINT_ROOT", "SPRINT_DATA_DIR", "SPRINT_OFFLINE", "KERAS_BACKEND"
 
 def make_reproduction(root: Path, slug: str, script: str, *, backend: str = "any",
                       seeds: int = 1, epochs: int | None = None, smoke_steps: int = 5,
-                      data: list[DataSource] | None = None) -> Path:
+                      data: list[DataSource] | None = None, training: str = "fit") -> Path:
     """``<root>/reproductions/<slug>/`` with a manifest and ``train.py``."""
     folder = root / "reproductions" / slug
     folder.mkdir(parents=True)
     (folder / "train.py").write_text(textwrap.dedent(script), encoding="utf-8")
     manifest = Manifest(slug=slug, data=data or [],
                         run=RunConfig(backend=backend, seeds=seeds, epochs=epochs,
-                                      smoke_steps=smoke_steps))
+                                      smoke_steps=smoke_steps, training=training))
     manifest.save(folder)
     return folder
 

@@ -220,3 +220,23 @@ def test_event_file_framing(tmp_path):
     assert len(records) == 2 and b"brain.Event:2" in records[0]
     assert b"epoch_loss" in records[1] and b"epoch_note" not in records[1]
     assert struct.pack("<f", 0.5) in records[1]
+
+
+def test_train_log_is_capped_keeping_its_head_and_its_tail():
+    import io
+
+    from toolkit.harness.logstream import LogTee
+
+    log = io.StringIO()
+    tee = LogTee(log, head_bytes=100, tail_bytes=50)
+    for i in range(1000):
+        tee.feed(f"line {i:04d}\n".encode())
+    tee.note("complete")
+    tee.close()
+    lines = log.getvalue().splitlines()
+    assert lines[0] == "line 0000" and lines[-1] == "[sprint] complete"
+    marker = next(line for line in lines if "capped" in line)
+    assert marker.startswith(f"[sprint] train.log capped: {tee.cut_bytes} bytes")
+    assert len(log.getvalue()) < 100 + 50 + len(marker) + 2
+    assert "line 0999" in lines  # the end of the output survives
+    assert tee.tail[-1] == "line 0999"  # error reasons still see the last lines

@@ -18,7 +18,7 @@ Layout (TOML)::
                     run_key, rule, alpha
     [[data]]        kind, name, url
     [run]           script, backend, backend_note, epochs, batch_size, seeds,
-                    requirements, smoke_steps
+                    requirements, smoke_steps, training
     [task]          kind, input_shape, class_names, input_scale, notes,
                     feature_names, vocabulary
     [hub]           repo_id, space_id, license, pushed_commit, space_commit,
@@ -154,6 +154,9 @@ class RunConfig:
     seeds: int = 3
     requirements: list[str] = field(default_factory=list)
     smoke_steps: int = 5
+    # "fit": a run must train through keras Model.fit() to count; "custom": the script
+    # trains in its own loop (reinforcement learning, a GAN), which the harness cannot see.
+    training: str = "fit"
 
 
 @dataclass

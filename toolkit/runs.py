@@ -23,6 +23,8 @@ A run folder holds:
 from __future__ import annotations
 
 import json
+import socket
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,10 +80,16 @@ class RunRecord:
 
     @classmethod
     def read(cls, path: Path) -> RunRecord | None:
-        """The record in ``path``, or ``None`` when it holds no readable ``run.json``."""
+        """The record in ``path``, or ``None`` when it holds no readable ``run.json``.
+
+        A run still marked ``running`` whose ``sprint`` process is gone (killed with
+        SIGKILL, the machine rebooted) reads as ``incomplete``, with the reason.
+        """
         info = read_json(path / "run.json")
-        if not info:
+        if not info or not isinstance(info, dict):
             return None
+        if info.get("status") == "running" and (why := abandoned(info)):
+            info = {**info, "status": "incomplete", "reason": why}
         return cls(
             path=path,
             run_id=info.get("run_id", path.name),
@@ -93,6 +101,27 @@ class RunRecord:
             reason=info.get("reason", ""),
             started=info.get("started", ""),
         )
+
+
+def process_start(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, from ``/proc``), if it runs."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[-1].split()[19]
+
+
+def abandoned(info: Mapping[str, Any]) -> str:
+    """Why a ``running`` record is not running any more ('' when it may still be)."""
+    pid, host = info.get("pid"), info.get("host")
+    if not isinstance(pid, int) or host != socket.gethostname():
+        return ""  # another machine's run, or a record from before pids were kept
+    started = process_start(pid)
+    if started is not None and started == info.get("pid_start", started):
+        return ""
+    return (f"abandoned: the sprint process (pid {pid}) ended without recording how the run "
+            "ended (killed?)")
 
 
 def read_json(path: Path) -> dict[str, Any]:

@@ -107,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m toolkit.harness.child CONFIG.json", file=sys.stderr)
         return 2
-    # The parent stops us with SIGINT (Ctrl-C, time-out) or SIGTERM: both interrupt.
+    # The parent stops us with SIGINT (Ctrl-C, time-out) or SIGTERM: both interrupt. SIGINT
+    # is set explicitly: a shell that starts jobs in the background passes it on ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     return run(ChildConfig.read(Path(args[0])))
 

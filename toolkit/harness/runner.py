@@ -22,10 +22,11 @@ import importlib.util
 import os
 import re
 import shlex
+import shutil
 import signal
+import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -44,9 +45,11 @@ from toolkit.harness.preflight import check_imports, install_requirements, missi
 from toolkit.manifest import Manifest
 from toolkit.project import project_root
 from toolkit.provenance import provenance
-from toolkit.runs import RUNS_DIR, read_json
+from toolkit.runs import RUNS_DIR, abandoned, process_start, read_json
 
 BACKENDS = ("tensorflow", "jax", "torch")
+HARNESS_DIR = ".harness"  # the child's config and result, inside the run folder
+PR_SET_PDEATHSIG = 1
 INTERRUPT_GRACE_S = 20.0  # after SIGINT, before SIGTERM (then 5 s before SIGKILL)
 SET_STAMP = re.compile(r"\d{8}-\d{6}(?:-\d{1,3})?")
 DATA_KINDS_MIRRORED = ("get_file", "url", "keras.datasets")
@@ -202,6 +205,7 @@ def run_reproduction(repro_dir: Path, options: RunOptions | None = None) -> list
     """Run every seed of the plan, one child process each; stops the set when interrupted."""
     options = options or RunOptions()
     plan = plan_run(repro_dir, options)
+    sweep_abandoned(plan.repro_dir)
     if options.set_stamp and not SET_STAMP.fullmatch(options.set_stamp):
         raise UsageError(f"The set stamp {options.set_stamp!r} is not a time stamp",
                          where="--set-stamp", fix="pass YYYYMMDD-HHMMSS, e.g. 20261202-101500")
@@ -232,13 +236,15 @@ def _run_one(plan: RunPlan, options: RunOptions, group: str, run_id: str,
         "run_id": run_id, "group": group, "seed": seed, "backend": plan.backend,
         "smoke": plan.smoke_steps is not None, "status": "running", "reason": "",
         "started": _now(), "finished": None, "epochs": plan.epochs,
-        "smoke_steps": plan.smoke_steps, "pid": os.getpid(),
+        "smoke_steps": plan.smoke_steps, "pid": os.getpid(), "host": socket.gethostname(),
+        "pid_start": process_start(os.getpid()),
         "command": shlex.join(options.command or _command_line()),
     }
     atomic_write_json(run_dir / "run.json", info)
     try:
         return _execute(plan, options, info, run_dir)
     except BaseException as exc:  # never leave a run "running" behind us
+        shutil.rmtree(run_dir / HARNESS_DIR, ignore_errors=True)
         if info["status"] == "running":
             interrupted = isinstance(exc, KeyboardInterrupt)
             info.update(status="incomplete" if interrupted else "failed", finished=_now(),
@@ -253,8 +259,10 @@ def _execute(plan: RunPlan, options: RunOptions, info: dict[str, Any],
     """Start the child, wait for it, then record the run."""
     run_id, seed = info["run_id"], info["seed"]
     clock = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="sprint-run-") as tmp, \
-            open(run_dir / "train.log", "w", encoding="utf-8") as log:
+    scratch = run_dir / HARNESS_DIR  # inside the run: a killed parent leaks nothing else
+    scratch.mkdir()
+    tmp = str(scratch)
+    with open(run_dir / "train.log", "w", encoding="utf-8") as log:
         tee = LogTee(log, options.echo)
         tee.note(f"run {run_id}: {plan.script.name} on {plan.backend}, seed {seed}"
                  + (f", smoke ({plan.smoke_steps} batches)" if plan.smoke_steps else "")
@@ -273,6 +281,7 @@ def _execute(plan: RunPlan, options: RunOptions, info: dict[str, Any],
             cwd=plan.repro_dir, env=_child_environment(plan.backend),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches us only; we forward it once
+            preexec_fn=_die_with_parent,
         )
         try:
             pump = threading.Thread(target=_pump, args=(process.stdout, tee), daemon=True)
@@ -285,10 +294,18 @@ def _execute(plan: RunPlan, options: RunOptions, info: dict[str, Any],
         with _deferred_interrupts():
             child = read_json(Path(tmp) / "result.json")
             status, reason = _verdict(process.returncode, stopped, child, tee.tail)
+            if status == "complete" and plan.manifest.run.training == "fit" \
+                    and not child.get("capture", {}).get("fits"):
+                status, reason = "failed", (
+                    "no training was captured: the script never called keras Model.fit(), "
+                    "so its metrics would judge an untrained model (a script with its own "
+                    "training loop sets training = \"custom\" under [run] in "
+                    "reproduction.toml)")
             tee.note(f"{status}" + (f": {reason}" if reason else ""))
             tee.close()
             outcome = _record(plan, info, run_dir, child, status, reason,
                               time.monotonic() - clock, process.returncode)
+            shutil.rmtree(scratch, ignore_errors=True)
     return outcome
 
 
@@ -416,12 +433,16 @@ def _stop(process: subprocess.Popen) -> None:
 
 def _verdict(returncode: int | None, stopped: str, child: dict[str, Any],
              tail: list[str]) -> tuple[str, str]:
-    """``(status, reason)`` from how the child ended and what it reported."""
-    if stopped:
-        return "incomplete", stopped
+    """``(status, reason)`` from how the child ended and what it reported.
+
+    A run the child reports complete (it exited 0 after saving its record) is complete even
+    when a stop request arrived during its last seconds.
+    """
     status = child.get("status")
     if status == "complete" and returncode == 0:
         return "complete", ""
+    if stopped:
+        return "incomplete", stopped
     if status in ("failed", "incomplete"):
         return status, child.get("reason") or "the script failed"
     if returncode is not None and returncode < 0:
@@ -444,6 +465,33 @@ def last_exception_line(lines: list[str]) -> str:
 
 
 # -- helpers -------------------------------------------------------------------------
+def _die_with_parent() -> None:
+    """In the child, before exec: get SIGTERM when the ``sprint`` process dies (Linux), so a
+    parent killed with SIGKILL never leaves a training running unrecorded."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def sweep_abandoned(repro_dir: Path) -> list[str]:
+    """Record the runs of ``repro_dir`` whose ``sprint`` process died as incomplete, and
+    remove what their harness left; returns their ids."""
+    swept = []
+    for path in sorted((Path(repro_dir) / RUNS_DIR).glob("*/run.json")):
+        info = read_json(path)
+        if not isinstance(info, dict) or info.get("status") != "running":
+            continue
+        if why := abandoned(info):
+            info.update(status="incomplete", reason=why, finished=None)
+            atomic_write_json(path, info)
+            shutil.rmtree(path.parent / HARNESS_DIR, ignore_errors=True)
+            swept.append(str(info.get("run_id", path.parent.name)))
+    return swept
+
+
+
 @contextlib.contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
     """Treat SIGTERM (a CI job cancelled) like Ctrl-C while runs are in progress."""
