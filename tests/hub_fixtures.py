@@ -38,17 +38,23 @@ REPO_ID = "alice/tiny-mnist"
 
 
 @pytest.fixture
-def local_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
+def local_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+              caplog: pytest.LogCaptureFixture) -> Iterator[LocalHub]:
     """A running local Hub, with HF_ENDPOINT/HF_TOKEN pointing at it and fast retries.
 
     Accounts: ``alice`` (write token :data:`FAKE_TOKEN`, member of ``keras-io`` with the
     write role and of ``readers`` with the read role), plus a read-only and a fine-grained
     token for alice, and ``bob``'s existing public repository ``bob/tiny-mnist``.
+
+    When the test ends, its :class:`TokenGuard` (``hub.token_guard``) checks that no token
+    appears in anything the test's pushes wrote, printed, logged or sent.
     """
     from huggingface_hub import constants
 
     home = tmp_path / "hf-home"
     hub = LocalHub().start()
+    guard = TokenGuard(tmp_path, home, capsys, caplog, [hub])
+    hub.token_guard = guard  # type: ignore[attr-defined]
     hub.add_user("alice", FAKE_TOKEN, orgs={"keras-io": "write", "readers": "read"})
     hub.add_user("alice", READ_TOKEN, role="read")
     hub.add_user("alice", FINE_TOKEN, role="fineGrained", scopes={"alice": ["repo.content.read"]})
@@ -73,6 +79,63 @@ def local_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Local
     yield hub
     hub.stop()
     assert not hub.unknown, f"the client sent requests the local hub does not know: {hub.unknown}"
+    guard.check()
+
+
+class TokenGuard:
+    """Proof that no token leaked (issue 13): every artifact a push wrote, every line it
+    printed or logged and every request body it sent, searched for every token in play.
+
+    Searched: files under the test's ``tmp_path`` and under ``SPRINT_ROOT`` (reproduction
+    folders, manifests, cards, Spaces, run logs), but not the login cache in HF_HOME, where
+    a token belongs; captured stdout/stderr, including what the test already read; log
+    records; request bodies and stored files of the local hubs. Files a test writes a token
+    into on purpose are declared with :meth:`plant`.
+    """
+
+    def __init__(self, root: Path, hf_home: Path, capsys: pytest.CaptureFixture[str],
+                 caplog: pytest.LogCaptureFixture, hubs: list[LocalHub]) -> None:
+        self.root, self.hf_home, self.caplog, self.hubs = root, hf_home.resolve(), caplog, hubs
+        self.planted: set[Path] = set()
+        self.printed: list[str] = []
+        self._read = capsys.readouterr
+        capsys.readouterr = self._recording_read  # type: ignore[method-assign]
+
+    def plant(self, path: Path) -> None:
+        """``path`` holds a token because the test put it there."""
+        self.planted.add(Path(path).resolve())
+
+    def _recording_read(self) -> Any:
+        result = self._read()
+        self.printed += [result.out, result.err]
+        return result
+
+    def tokens(self) -> set[str]:
+        return {t for t in (FAKE_TOKEN, READ_TOKEN, FINE_TOKEN, os.environ.get("HF_TOKEN")) if t}
+
+    def leaks(self) -> list[str]:
+        """Where any token appears, as ``'<token prefix>... in <place>'``."""
+        self._recording_read()
+        roots = {self.root, *([Path(os.environ["SPRINT_ROOT"])]
+                              if os.environ.get("SPRINT_ROOT") else [])}
+        files = {p.resolve() for r in roots if r.is_dir() for p in r.rglob("*") if p.is_file()}
+        files = {p for p in files if p not in self.planted and self.hf_home not in p.parents}
+        found = []
+        for token in self.tokens():
+            needle = token.encode()
+            found += [f"file {p}" for p in sorted(files) if needle in p.read_bytes()]
+            found += [f"output #{i}" for i, text in enumerate(self.printed) if token in text]
+            found += [f"log record {r.name}: {r.getMessage()[:80]}" for r in self.caplog.records
+                      if token in r.getMessage() or token in (r.exc_text or "")]
+            for hub in self.hubs:
+                found += [f"request body #{i}" for i, b in enumerate(hub.bodies) if needle in b]
+                found += [f"{repo_id}:{path} on the hub" for repo_id, repo in hub.repos.items()
+                          for path, data in repo.files().items() if needle in data]
+        return found
+
+    def check(self) -> None:
+        leaked = self.leaks()
+        assert not leaked, f"a token leaked: {leaked}"
 
 
 @pytest.fixture

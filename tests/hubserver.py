@@ -36,6 +36,8 @@ Downloads use Xet only when the server sends ``X-Xet-Hash``; this one never does
 
 Failures are injected per endpoint with :meth:`LocalHub.fail` (status code, how many
 times, a delay for timeouts, or "after": the change is made but the answer is an error).
+Every answer carries an ``X-Request-Id`` (``local-<n>-<hex>``) as the Hub's do, so clients
+can quote it; :meth:`LocalHub.calls` counts the requests that reached an endpoint.
 """
 
 from __future__ import annotations
@@ -338,6 +340,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, payload: Any, name: str, headers: dict[str, str] | None = None,
               *, head: bool = False) -> None:
         self.hub.log.append((self.command, self.path, name, status))
+        request_id = f"local-{len(self.hub.log)}-{uuid.uuid4().hex[:8]}"
         if isinstance(payload, bytes):
             data, ctype = payload, "application/octet-stream"
         else:
@@ -345,6 +348,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-Request-Id", request_id)
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()

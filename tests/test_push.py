@@ -174,6 +174,7 @@ def test_the_token_can_come_from_the_login_cache(repro, local_hub, monkeypatch, 
 def test_a_file_holding_the_token_is_never_uploaded(repro, local_hub, capsys):
     env = repro / "runs" / RUN_ID / "env.json"
     env.write_text(json.dumps({"command": f"train.py --token {FAKE_TOKEN}"}))
+    local_hub.token_guard.plant(env)
     before = snapshot(repro)
     assert push() == 1
     err = capsys.readouterr().err

@@ -77,6 +77,8 @@ def space_hub(local_hub: LocalHub, monkeypatch: pytest.MonkeyPatch):
     """A :class:`SpaceHub` with the local Hub's accounts, HF_ENDPOINT pointing at it."""
     hub = SpaceHub().start()
     hub.users = local_hub.users
+    hub.token_guard = local_hub.token_guard
+    hub.token_guard.hubs.append(hub)
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
     yield hub
     hub.stop()
@@ -159,6 +161,7 @@ def test_push_without_a_token_says_how_to_log_in(space_hub, space, monkeypatch):
 def test_push_refuses_a_file_holding_the_token(space_hub, space):
     folder = space[0]
     (folder / "app.py").write_text(f"TOKEN = '{FAKE_TOKEN}'\n")
+    space_hub.token_guard.plant(folder / "app.py")
     with pytest.raises(HubError, match="app.py contains your Hugging Face token"):
         push_space(folder, "alice/digits-demo")
     assert "alice/digits-demo" not in space_hub.repos

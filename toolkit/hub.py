@@ -16,10 +16,13 @@
 :func:`push` sends it with ``huggingface_hub``: ``whoami`` (to explain permission errors),
 ``create_repo(exist_ok=True)`` and a single ``create_commit`` with every file. It honours
 ``HF_ENDPOINT`` at call time, takes the token from ``HF_TOKEN`` or the login cache
-(``huggingface_hub.get_token``) and never prints, logs or writes it. Rate limits (429),
-server errors (5xx), timeouts and dropped connections are retried with exponential
-backoff (:class:`RetryPolicy`); every failure becomes a :class:`~toolkit.errors.HubError`
-that says what happened, where, and how to fix it. Nothing local changes before the
+(``huggingface_hub.get_token``) and never prints, logs or writes it, nor anything shaped
+like a token (:func:`hub_session` redacts messages, logs and errors with
+:func:`toolkit.redact.redact`). Rate limits (429), server errors (5xx), timeouts and
+dropped connections are retried with exponential backoff by one loop
+(:class:`RetryPolicy`; ``huggingface_hub``'s own retries are off); every failure becomes a
+:class:`HubRequestError` that says what happened, where, whether anything was committed,
+how to fix it, and keeps the Hub's message and request id. Nothing local changes before the
 commit succeeded; :func:`record_push` then writes the commit into the manifest.
 
 Example::
@@ -31,6 +34,9 @@ Example::
 
 from __future__ import annotations
 
+import copy
+import importlib
+import logging
 import os
 import re
 import shutil
@@ -42,7 +48,9 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache, partial
 from pathlib import Path, PurePosixPath
+from types import ModuleType
 from typing import Any, TypeVar
 
 from toolkit import __version__
@@ -51,9 +59,10 @@ from toolkit.custom_objects import FILE_NAME as CUSTOM_OBJECTS_FILE
 from toolkit.errors import HubError, RunError, UsageError
 from toolkit.fsutil import atomic_write_text
 from toolkit.manifest import MANIFEST_NAME, Manifest
+from toolkit.redact import redact
 from toolkit.runs import LOGS_DIR, MODEL_FILE, RunRecord
 
-REPO_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+REPO_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}\Z")
 KERAS_CONFIG, KERAS_METADATA = "config.json", "metadata.json"
 KERAS_WEIGHTS = ("model.weights.h5", "model.weights.npz")
 # The function of huggingface_hub's that hands uploads to hf_xet (_commit_api.py).
@@ -69,7 +78,13 @@ class RetryPolicy:
     """How hard to try: attempts per Hub call, backoff between them, and the timeout.
 
     Defaults come from ``SPRINT_HUB_ATTEMPTS`` (4), ``SPRINT_HUB_BACKOFF`` (2 s, doubled
-    after each failure, at most 30 s) and ``SPRINT_HUB_TIMEOUT`` (120 s without an answer).
+    after each failure), ``SPRINT_HUB_MAX_WAIT`` (at most 30 s per wait, a ``Retry-After``
+    included) and ``SPRINT_HUB_TIMEOUT`` (120 s without an answer). This loop is the only
+    one: ``huggingface_hub``'s own retries are off during a push (:func:`hub_session`), so
+    one attempt sends one request to the endpoint that failed.
+
+    >>> RetryPolicy(attempts=3, backoff=1.0).total_wait
+    3.0
     """
 
     attempts: int = 4
@@ -82,6 +97,7 @@ class RetryPolicy:
         values: dict[str, Any] = {}
         for name, var, kind in (("attempts", "SPRINT_HUB_ATTEMPTS", int),
                                 ("backoff", "SPRINT_HUB_BACKOFF", float),
+                                ("max_wait", "SPRINT_HUB_MAX_WAIT", float),
                                 ("timeout", "SPRINT_HUB_TIMEOUT", float)):
             if raw := os.environ.get(var):
                 try:
@@ -95,6 +111,11 @@ class RetryPolicy:
     def wait(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
         return min(self.max_wait, self.backoff * 2 ** (attempt - 1))
+
+    @property
+    def total_wait(self) -> float:
+        """The most one Hub call can spend waiting between its attempts."""
+        return sum(self.wait(attempt) for attempt in range(1, self.attempts))
 
 
 # -- what one commit uploads ------------------------------------------------------------------
@@ -321,24 +342,23 @@ def push(plan: PushPlan, *, private: bool = False, create_pr: bool = False,
          log: Callable[[str], None] | None = None) -> PushResult:
     """Create the repository if needed and upload ``plan`` in one commit.
 
-    Raises :class:`HubError` for every failure; nothing is committed then, except when the
-    Hub failed after accepting the commit (the message says so).
+    Raises :class:`HubError` for every failure, saying whether anything was committed
+    (nothing, unless the commit request itself went unanswered: then it cannot be known).
     """
     from huggingface_hub import HfApi
 
     policy = policy or RetryPolicy.from_env()
-    log = log or (lambda message: print(message, file=sys.stderr))
     token = require_token(plan.endpoint)
     _refuse_leaked_token(plan, token)
     ctx = HubContext(plan.repo_id, plan.endpoint, token_source(), policy)
     api = HfApi(endpoint=plan.endpoint, token=token, library_name="keras-sprint",
                 library_version=__version__)
-    del token  # only the client holds it from here on
+    with hub_session(policy, token, log) as say:
+        del token  # only the client (and the redaction) hold it from here on
 
-    def call(what: str, fn: Callable[[], T]) -> T:
-        return with_retries(fn, what, ctx, sleep, log)
+        def call(what: str, fn: Callable[[], T]) -> T:
+            return with_retries(fn, what, ctx, sleep, say)
 
-    with client_timeout(policy.timeout):
         ctx.identity = call("check the token", lambda: api.whoami(cache=False))
         _check_namespace(api, ctx, call)
         repo_url = call("create the repository", lambda: api.create_repo(
@@ -386,6 +406,25 @@ def _refuse_leaked_token(plan: PushPlan, token: str) -> None:
 
 
 @contextmanager
+def hub_session(policy: RetryPolicy, token: str, log: Callable[[str], None] | None = None
+                ) -> Iterator[Callable[[str], None]]:
+    """The frame of one push: every Hub request under ``policy`` alone, nothing leaked.
+
+    Gives ``huggingface_hub``'s HTTP client the policy's timeout, turns its own retries off
+    (:func:`single_request_attempts`), redacts the token and anything that looks like one
+    from its log records, from every :class:`HubError` leaving the block and from what the
+    yielded function logs (to stderr unless ``log`` is given).
+    """
+    scrub = partial(redact, known=(token,))
+    out = log or (lambda message: print(message, file=sys.stderr))
+    with client_timeout(policy.timeout), single_request_attempts(), redacted_logs(scrub):
+        try:
+            yield lambda message: out(scrub(message))
+        except HubError as exc:
+            raise redacted_error(exc, scrub) from None
+
+
+@contextmanager
 def client_timeout(seconds: float) -> Iterator[None]:
     """Give ``huggingface_hub``'s shared HTTP client a timeout (it has none by default)."""
     from huggingface_hub.utils import get_session
@@ -399,8 +438,82 @@ def client_timeout(seconds: float) -> Iterator[None]:
         session.timeout = previous
 
 
+@contextmanager
+def single_request_attempts() -> Iterator[None]:
+    """Turn ``huggingface_hub``'s internal retries off, so that :class:`RetryPolicy` bounds
+    every request.
+
+    Its ``http_backoff`` (preupload, LFS batch, LFS upload and verify) retries 5xx, 429 and
+    timeouts 5 times, up to 8 s apart, inside each of our attempts: 18 requests in 70 s for
+    "3 attempts". Both of its entry points (``http_backoff``, ``http_stream_backoff``) go
+    through ``huggingface_hub.utils._http._http_backoff_base``, which this wraps with
+    ``max_retries=0`` for the duration (a private name: where it is missing, the library
+    keeps its retries and the counts in messages are per attempt, not per request).
+    """
+    from huggingface_hub.utils import _http
+
+    original = getattr(_http, "_http_backoff_base", None)
+    if original is None:
+        yield
+        return
+
+    def once(*args: Any, **kwargs: Any) -> Any:
+        return original(*args, **{**kwargs, "max_retries": 0})
+
+    _http._http_backoff_base = once
+    try:
+        yield
+    finally:
+        _http._http_backoff_base = original
+
+
+class _RedactingFilter(logging.Filter):
+    """Rewrites a log record's message through ``scrub`` (before any handler formats it)."""
+
+    def __init__(self, scrub: Callable[[str], str]) -> None:
+        super().__init__()
+        self.scrub = scrub
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = self.scrub(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+@contextmanager
+def redacted_logs(scrub: Callable[[str], str]) -> Iterator[None]:
+    """Redact what ``huggingface_hub`` (and anything else) logs while a push runs: the filter
+    sits on the handlers of its library logger and of the root logger."""
+    handlers = {*logging.getLogger("huggingface_hub").handlers, *logging.getLogger().handlers}
+    guard = _RedactingFilter(scrub)
+    for handler in handlers:
+        handler.addFilter(guard)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(guard)
+
+
+def redacted_error(error: HubError, scrub: Callable[[str], str]) -> HubError:
+    """``error`` with the token and anything like one removed from every part of it."""
+    clean = copy.copy(error)
+    clean.what = scrub(error.what)
+    clean.where = scrub(error.where) if error.where else error.where
+    clean.fix = scrub(error.fix) if error.fix else error.fix
+    if isinstance(clean, HubRequestError):
+        clean.server_message = scrub(clean.server_message)
+    clean.args = (clean.message,)
+    return clean
+
+
 def with_retries(fn: Callable[[], T], what: str, ctx: HubContext,
-                  sleep: Callable[[float], None], log: Callable[[str], None]) -> T:
+                 sleep: Callable[[float], None], log: Callable[[str], None]) -> T:
+    """``fn()``, tried up to ``ctx.policy.attempts`` times on transient Hub failures."""
     for attempt in range(1, ctx.policy.attempts + 1):
         ctx.attempts = attempt
         try:
@@ -463,6 +576,45 @@ def _check_namespace(api: Any, ctx: HubContext, call: Callable[..., Any]) -> Non
 # -- errors -----------------------------------------------------------------------------------
 
 
+class HubRequestError(HubError):
+    """A :class:`HubError` about one request: the HTTP status, what the Hub said (redacted)
+    and the request id the Hub gave it (quote it to Hugging Face support)."""
+
+    def __init__(self, what: str, *, where: str | None = None, fix: str | None = None,
+                 status: int | None = None, server_message: str = "",
+                 request_id: str = "") -> None:
+        self.status = status
+        self.server_message = server_message
+        self.request_id = request_id
+        super().__init__(what, where=where, fix=fix)
+
+
+# What each part of a push was doing, for "the push stopped while ...".
+STAGES = {
+    "whoami": "checking the token", "lookup": "looking the repository up",
+    "create": "creating the repository", "list": "listing the repository's files",
+    "validate": "validating the card's metadata",
+    "preupload": "announcing the files (preupload)",
+    "lfs-batch": "asking where to store the large files (LFS batch)",
+    "upload": "storing the large files", "commit": "sending the commit request",
+}
+_URL_STAGES = (("/commit/", "commit"), ("/preupload/", "preupload"),
+               ("/info/lfs/objects/batch", "lfs-batch"), ("/_lfs/", "upload"),
+               ("/validate-yaml", "validate"), ("/api/repos/create", "create"),
+               ("/tree/", "list"), ("/whoami", "whoami"))
+
+
+@cache
+def http_library() -> ModuleType:
+    """The HTTP client ``huggingface_hub`` is built on: ``httpx`` for 1.x, ``httpx2`` for
+    2.x. Found from the base class of its own :class:`HfHubHTTPError`, so the toolkit
+    depends on no HTTP library of its own."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    base = next(c for c in HfHubHTTPError.__mro__[1:] if c.__name__ == "HTTPError")
+    return importlib.import_module(base.__module__.split(".")[0])
+
+
 def _chain(exc: BaseException) -> list[BaseException]:
     chain: list[BaseException] = []
     seen: BaseException | None = exc
@@ -474,9 +626,8 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 def _from_hub(exc: BaseException) -> bool:
     """Whether ``exc`` is a failure of the Hub or the network (rather than a bug)."""
-    import httpx2
-
-    return any(isinstance(e, httpx2.HTTPError) for e in _chain(exc)) or _xet_failure(exc) or (
+    http = http_library()
+    return any(isinstance(e, http.HTTPError) for e in _chain(exc)) or _xet_failure(exc) or (
         isinstance(exc, ValueError) and "Invalid metadata in README.md" in str(exc))
 
 
@@ -498,9 +649,8 @@ def _xet_failure(exc: BaseException) -> bool:
 
 def _root_cause(exc: BaseException) -> BaseException:
     """The HTTP-level error behind ``exc`` (``huggingface_hub`` wraps LFS failures)."""
-    import httpx2
-
-    return next((e for e in _chain(exc) if isinstance(e, httpx2.HTTPError)), exc)
+    http = http_library()
+    return next((e for e in _chain(exc) if isinstance(e, http.HTTPError)), exc)
 
 
 def _status(root: BaseException) -> int | None:
@@ -509,10 +659,8 @@ def _status(root: BaseException) -> int | None:
 
 
 def _transient(root: BaseException) -> bool:
-    import httpx2
-
-    if isinstance(root, httpx2.TimeoutException | httpx2.NetworkError
-                  | httpx2.RemoteProtocolError):
+    http = http_library()
+    if isinstance(root, http.TimeoutException | http.NetworkError | http.RemoteProtocolError):
         return True
     return _status(root) in RETRY_STATUS
 
@@ -533,114 +681,138 @@ def _short(root: BaseException) -> str:
     return type(root).__name__
 
 
+def _server_message(root: BaseException) -> str:
+    """What the Hub said about the failure, on one line (``HfHubHTTPError.server_message``)."""
+    return " ".join(str(getattr(root, "server_message", None) or "").split())
+
+
 def _server_says(root: BaseException) -> str:
-    message = getattr(root, "server_message", None) or ""
-    return f" The Hub said: {message.strip().rstrip('.')}." if message.strip() else ""
+    message = _server_message(root)
+    return f" The Hub said: {message.rstrip('.')}." if message else ""
 
 
 def _request_url(root: BaseException) -> str:
-    try:
-        return str(root.request.url)  # type: ignore[attr-defined]
-    except (AttributeError, RuntimeError):
-        return ""
+    """The URL of the request that failed (an ``HfHubHTTPError`` holds it in its response;
+    its own ``.request`` may be unset, which raises)."""
+    for holder in (getattr(root, "response", None), root):
+        try:
+            return str(holder.request.url)  # type: ignore[union-attr]
+        except (AttributeError, RuntimeError):
+            continue
+    return ""
 
 
 def _stage(exc: BaseException, root: BaseException, what: str) -> str:
-    """Which part of the push failed: whoami, create, lookup, preupload, upload, commit."""
+    """Which part of the push failed: a key of :data:`STAGES`."""
+    if _xet_failure(exc):
+        return "upload"
     url = _request_url(root)
-    if any("Error while uploading" in str(e) for e in _chain(exc)):
-        return "upload"  # storing a large file (the LFS PUT to storage, or its verify)
-    for marker, stage in (("/commit/", "commit"), ("/preupload/", "preupload"),
-                          ("/info/lfs/", "preupload"),
-                          ("/validate-yaml", "validate"), ("/api/repos/create", "create"),
-                          ("/whoami", "whoami")):
+    for marker, stage in _URL_STAGES:
         if marker in url:
             return stage
+    if any("Error while uploading" in str(e) for e in _chain(exc)):
+        return "upload"  # storing a large file (its PUT to storage, or its verify)
     return {"check the token": "whoami", "create the repository": "create",
-            "look the repository up": "lookup"}.get(what, "commit")
+            "create the Space": "create", "look the repository up": "lookup",
+            "list the Space's files": "list"}.get(what, "commit")
 
 
-def hub_error(exc: BaseException, what: str, ctx: HubContext) -> HubError:
-    """Turn what ``huggingface_hub``/``httpx2`` raised into a :class:`HubError` that teaches."""
-    import httpx2
+def _outcome(stage: str, root: BaseException, ctx: HubContext) -> str:
+    """What the failure left on the Hub, from the part of the push that failed."""
+    folder = "Space folder" if ctx.repo_type == "space" else "reproduction"
+    local = f"the local {folder} is unchanged"
+    if stage != "commit":
+        return (f"Nothing was committed: the push stopped while {STAGES[stage]}, before any "
+                f"commit request was sent; {local}")
+    status = _status(root)
+    if status is not None:
+        return (f"Nothing was committed: the Hub answered the commit request with {status} "
+                f"{_reason(root)}".rstrip() + f", so it did not record it; {local}")
+    if isinstance(root, http_library().ConnectError):
+        return f"Nothing was committed: the commit request never reached the Hub; {local}"
+    return ("The commit request got no answer, so the Hub may or may not have recorded it; "
+            "re-running is safe (a recorded commit is not made twice, unchanged files are "
+            f"not sent again) and {local}")
 
+
+def hub_error(exc: BaseException, what: str, ctx: HubContext) -> HubRequestError:
+    """Turn what ``huggingface_hub`` raised into a :class:`HubError` that teaches, holding
+    the Hub's own message and request id."""
     root = _root_cause(exc)
+    what_, where, fix = _explain(exc, root, what, ctx)
+    request_id = str(getattr(root, "request_id", None) or "")
+    if request_id:
+        fix = f"{fix} (if you contact Hugging Face about it, quote request id {request_id})"
+    return HubRequestError(what_, where=where, fix=fix, status=_status(root),
+                           server_message=_server_message(root), request_id=request_id)
+
+
+def _explain(exc: BaseException, root: BaseException, what: str, ctx: HubContext
+             ) -> tuple[str, str, str]:
+    """What happened, where, and how to fix it."""
+    http = http_library()
     stage = _stage(exc, root, what)
     status = _status(root)
     where = ctx.repo_url
     rerun = f"re-run `{ctx.command}` (files already on the Hub are not sent again)"
-    nothing = ("Nothing was committed: the repository keeps its previous state and the "
-               "local reproduction is unchanged")
+    outcome = _outcome(stage, root, ctx)
     tried = f" after {ctx.attempts} attempt{'s' if ctx.attempts != 1 else ''}"
 
     if _xet_failure(exc):
-        return HubError(
-            f"The upload stopped midway: the Hub's Xet storage did not take the files "
-            f"({type(exc).__name__}: {' '.join(str(exc).split())[:400]}). {nothing}",
-            where=where,
-            fix=f"{rerun}; if it keeps failing, upload over plain Git LFS instead by setting "
-            "HF_HUB_DISABLE_XET=1")
+        return (f"The upload stopped midway: the Hub's Xet storage did not take the files "
+                f"({type(exc).__name__}: {' '.join(str(exc).split())[:400]}). {outcome}",
+                where, f"{rerun}; if it keeps failing, upload over plain Git LFS instead by "
+                "setting HF_HUB_DISABLE_XET=1")
     if isinstance(exc, ValueError) and "Invalid metadata in README.md" in str(exc):
-        return HubError(f"The Hub rejected the model card's metadata: {exc}",
-                        where=f"README.md front matter for {ctx.repo_id}",
-                        fix="fix reproduction.toml (license, task, metrics), re-render with "
-                        "`sprint card`, then push again")
+        return (f"The Hub rejected the model card's metadata: {exc}",
+                f"README.md front matter for {ctx.repo_id}",
+                "fix reproduction.toml (license, task, metrics), re-render with `sprint card`, "
+                "then push again")
     if stage == "upload" and not _transient(root) and status != 401:
-        return HubError(
-            f"The upload stopped midway: a file could not be stored ({_describe(root)}). "
-            f"{nothing}", where=where, fix=rerun)
+        return (f"The upload stopped midway: a file could not be stored ({_describe(root)}). "
+                f"{outcome}", where, rerun)
     if status == 401:
-        return HubError(
-            f"The Hub rejected the token from {ctx.token_source} (401 Unauthorized): it is "
-            "invalid, expired or revoked", where=ctx.endpoint,
-            fix=f"create a token with the 'Write' role at {ctx.endpoint}/settings/tokens, then "
-            "run `hf auth login` or set HF_TOKEN to it")
+        return (f"The Hub rejected the token from {ctx.token_source} (401 Unauthorized): it "
+                f"is invalid, expired or revoked.{_server_says(root)} {outcome}", ctx.endpoint,
+                f"create a token with the 'Write' role at {ctx.endpoint}/settings/tokens, then "
+                "run `hf auth login` or set HF_TOKEN to it")
     if status == 403:
-        return HubError(
-            f"The token cannot {'create repositories under' if stage == 'create' else 'write to'}"
-            f" {ctx.namespace if stage == 'create' else ctx.repo_id} (403 Forbidden): "
-            f"{_missing_permission(ctx)}.{_server_says(root)}", where=where,
-            fix=f"give the token that permission at {ctx.endpoint}/settings/tokens (or use "
-            f"another one with `hf auth login`), then {rerun}")
+        return _forbidden(root, stage, ctx, outcome, rerun)
     if status == 404:
-        return HubError(
-            f"The Hub says {ctx.repo_id} does not exist (404 Not Found, while trying to "
-            f"{what}): it was deleted or renamed during the push, or the token cannot see it."
-            f"{_server_says(root)} {nothing}", where=where,
-            fix=f"check the name ([hub] repo_id or --repo-id), then {rerun}; the repository "
-            "is created again if it is missing")
+        return (f"The Hub says {ctx.repo_id} does not exist (404 Not Found, while trying to "
+                f"{what}): it was deleted or renamed during the push, or the token cannot see "
+                f"it.{_server_says(root)} {outcome}", where,
+                f"check the name ([hub] repo_id or --repo-id), then {rerun}; the repository "
+                "is created again if it is missing")
     if status == 409:
-        return HubError(
-            f"Someone else committed to {ctx.repo_id} while this push was running (409 "
-            f"Conflict).{_server_says(root)} {nothing}", where=where,
-            fix=f"{rerun}, or open a pull request instead with --create-pr")
+        return (f"Someone else committed to {ctx.repo_id} while this push was running (409 "
+                f"Conflict).{_server_says(root)} {outcome}", where,
+                f"{rerun}, or open a pull request instead with --create-pr")
     if status == 429:
-        return HubError(
-            f"The Hub is rate-limiting this account (429 Too Many Requests){tried}, so it "
-            f"could not {what}. {nothing}", where=where,
-            fix=f"wait a few minutes, then {rerun}")
+        return (f"The Hub is rate-limiting this account (429 Too Many Requests){tried}, so it "
+                f"could not {what}.{_server_says(root)} {outcome}", where,
+                f"wait a few minutes, then {rerun}")
     if status is not None and status >= 500:
-        return HubError(
-            f"The Hub failed with {status} {_reason(root)}{tried} while trying to {what}."
-            f"{_server_says(root)} {_after_commit(stage, nothing)}", where=where,
-            fix=f"check https://status.huggingface.co, then {rerun}")
-    if isinstance(root, httpx2.TimeoutException):
-        return HubError(
-            f"The Hub did not answer within {ctx.policy.timeout:g} s{tried} while trying to "
-            f"{what}. {_after_commit(stage, nothing)}", where=where,
-            fix=f"check your connection, or allow more time with --timeout; then {rerun}")
-    if isinstance(root, httpx2.ConnectError):
-        return HubError(
-            f"Could not connect to the Hub{tried} ({type(root).__name__}). {nothing}",
-            where=ctx.endpoint,
-            fix="check your network and proxy settings, and HF_ENDPOINT if you set it; then "
-            f"re-run `{ctx.command}`")
-    if isinstance(root, httpx2.HTTPError):
-        return HubError(
-            f"The connection to the Hub broke{tried} while trying to {what} "
-            f"({type(root).__name__}). {_after_commit(stage, nothing)}", where=where, fix=rerun)
-    return HubError(f"The push failed while trying to {what}: {_describe(root)}. {nothing}",
-                    where=where, fix=rerun)
+        return (f"The Hub failed with {status} {_reason(root)}{tried} while trying to {what}."
+                f"{_server_says(root)} {outcome}", where,
+                f"check https://status.huggingface.co, then {rerun}")
+    if status is not None:
+        return (f"The Hub refused the request with {status} {_reason(root)} while trying to "
+                f"{what}.{_server_says(root)} {outcome}", where,
+                f"act on what the Hub said, then {rerun}")
+    if isinstance(root, http.TimeoutException):
+        return (f"The Hub did not answer within {ctx.policy.timeout:g} s{tried} while trying "
+                f"to {what}. {outcome}", where,
+                f"check your connection, or allow more time with --timeout; then {rerun}")
+    if isinstance(root, http.ConnectError):
+        return (f"Could not connect to the Hub{tried} ({type(root).__name__}). {outcome}",
+                ctx.endpoint, "check your network and proxy settings, and HF_ENDPOINT if you "
+                f"set it; then re-run `{ctx.command}`")
+    if isinstance(root, http.HTTPError):
+        return (f"The connection to the Hub broke{tried} while trying to {what} "
+                f"({type(root).__name__}). {outcome}", where, rerun)
+    return (f"The push failed while trying to {what}: {_describe(root)}. {outcome}",
+            where, rerun)
 
 
 def _describe(root: BaseException) -> str:
@@ -655,27 +827,64 @@ def _reason(root: BaseException) -> str:
     return getattr(response, "reason_phrase", "") or ""
 
 
-def _after_commit(stage: str, nothing: str) -> str:
-    if stage == "commit":
-        return ("The commit request itself failed, so the Hub may or may not have recorded "
-                "it; re-running is safe (unchanged files are skipped) and the local "
-                "reproduction is unchanged")
-    return nothing
+def _forbidden(root: BaseException, stage: str, ctx: HubContext, outcome: str, rerun: str
+               ) -> tuple[str, str, str]:
+    """A 403, explained by what the Hub said, then by what ``whoami`` said of the token."""
+    from huggingface_hub.errors import DisabledRepoError, GatedRepoError
+
+    target = ctx.namespace if stage == "create" else ctx.repo_id
+    verb = "create repositories under" if stage == "create" else "write to"
+    head = f"The token cannot {verb} {target} (403 Forbidden)"
+    said, where = _server_says(root), ctx.repo_url
+    if isinstance(root, GatedRepoError):
+        return (f"{head}: {ctx.repo_id} is a gated repository and this account has not been "
+                f"granted access.{said} {outcome}", where,
+                f"request access on {ctx.repo_url} (or ask its owners), then {rerun}")
+    if isinstance(root, DisabledRepoError):
+        return (f"{head}: access to {ctx.repo_id} is disabled.{said} {outcome}", where,
+                f"push to another repository with --repo-id, or ask Hugging Face why {ctx.repo_id}"
+                " is disabled")
+    reason = _token_problem(root, ctx)
+    if reason:
+        return (f"{head}: {reason}.{said} {outcome}", where,
+                f"give the token that permission at {ctx.endpoint}/settings/tokens (or use "
+                f"another one with `hf auth login`), then {rerun}")
+    role = _account_role(ctx)
+    if role is None:
+        user = ctx.identity.get("name") or "unknown"
+        return (f"{head}: your account ({user}) has no write access to the {ctx.namespace} "
+                f"namespace.{said} {outcome}", where,
+                f"push to your own namespace with --repo-id {user}/{ctx.repo_id.split('/')[1]}, "
+                f"or ask an admin of {ctx.namespace} for the 'write' role")
+    return (f"{head}, although your account may write there ({role}): the refusal is about "
+            f"something else than namespace access.{said or ' The Hub gave no reason.'} "
+            f"{outcome}", where,
+            f"act on what the Hub said (an organization's rules, a locked or gated repository, "
+            f"a token restricted to other repositories), then {rerun}")
 
 
-def _missing_permission(ctx: HubContext) -> str:
-    """Which permission the token lacks, from what ``whoami`` said about it."""
+def _token_problem(root: BaseException, ctx: HubContext) -> str:
+    """The token's own limit, from the Hub's message or ``whoami`` (empty: not the token)."""
+    said = _server_message(root).lower()
     auth = (ctx.identity.get("auth") or {}).get("accessToken") or {}
-    role, user = auth.get("role"), ctx.identity.get("name", "")
-    if role == "read":
+    role = auth.get("role")
+    if role == "read" or "read-only" in said or "read only" in said:
         return "it is a read-only token; pushing needs a token with the 'Write' role"
-    if role == "fineGrained":
+    if role == "fineGrained" or "fine-grained" in said:
         return (f"this fine-grained token lacks 'Write access to contents/settings of all repos "
                 f"under {ctx.namespace}'")
-    if ctx.namespace != user:
-        return (f"your account ({user or 'unknown'}) has no write access to the "
-                f"{ctx.namespace} namespace")
-    return "it lacks write access to this repository"
+    return ""
+
+
+def _account_role(ctx: HubContext) -> str | None:
+    """How the account may write to the namespace per ``whoami``, or None when it may not."""
+    user = ctx.identity.get("name", "")
+    if ctx.namespace == user:
+        return f"{ctx.namespace} is your own account"
+    for org in ctx.identity.get("orgs") or []:
+        if org.get("name") == ctx.namespace and org.get("roleInOrg") in WRITE_ROLES:
+            return f"you have the '{org['roleInOrg']}' role in {ctx.namespace}"
+    return None
 
 
 # -- recording --------------------------------------------------------------------------------

@@ -7,9 +7,12 @@ does), and the published run's curves.png, metrics.json, env.json and TensorBoar
 it with `keras.saving.load_model("hf://<repo-id>")`.
 
 The Hub is HF_ENDPOINT (default https://huggingface.co); the token comes from HF_TOKEN or
-`hf auth login` and is never printed or stored. Rate limits, 5xx errors and timeouts are
-retried with exponential backoff (SPRINT_HUB_ATTEMPTS, SPRINT_HUB_BACKOFF seconds,
-SPRINT_HUB_TIMEOUT seconds). On success the commit is recorded in reproduction.toml
+`hf auth login` and is never printed or stored (nor anything that looks like a token in
+the Hub's own messages). Rate limits, 5xx errors and timeouts are retried with exponential
+backoff: SPRINT_HUB_ATTEMPTS requests at most per failing call (--retries), waits from
+SPRINT_HUB_BACKOFF seconds doubling up to SPRINT_HUB_MAX_WAIT, SPRINT_HUB_TIMEOUT seconds
+per request (--timeout); huggingface_hub's own retries are off.
+On success the commit is recorded in reproduction.toml
 ([hub] pushed_commit, pushed_url) and README.md is updated to the pushed card; on failure
 nothing local changes.
 

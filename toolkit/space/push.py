@@ -1,12 +1,12 @@
 """Publish a Space folder as a Gradio Space on the Hub, in one commit.
 
 The Hub plumbing is :mod:`toolkit.hub`'s: the same token lookup (``HF_TOKEN`` or the login
-cache, never printed), ``HF_ENDPOINT``, retries with backoff and errors that teach.
+cache, never printed), ``HF_ENDPOINT``, one retry loop with bounded backoff
+(:func:`~toolkit.hub.hub_session`) and errors that teach, redacted.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 import tomllib
 from collections.abc import Callable
@@ -46,7 +46,7 @@ def push_space(folder: Path, space_id: str, *, private: bool = False,
     from toolkit.hub import (
         HubContext,
         RetryPolicy,
-        client_timeout,
+        hub_session,
         require_token,
         token_source,
         validate_repo_id,
@@ -65,13 +65,12 @@ def push_space(folder: Path, space_id: str, *, private: bool = False,
                      command="sprint space SLUG --push")
     api = HfApi(endpoint=ctx.endpoint, token=token, library_name="keras-sprint",
                 library_version=__version__)
-    del token  # only the client holds it from here on
-    log = log or (lambda text: print(text, file=sys.stderr))
+    with hub_session(policy, token, log) as say:
+        del token  # only the client (and the redaction) hold it from here on
 
-    def call(what: str, fn: Callable[[], Any]) -> Any:
-        return with_retries(fn, what, ctx, time.sleep, log)
+        def call(what: str, fn: Callable[[], Any]) -> Any:
+            return with_retries(fn, what, ctx, time.sleep, say)
 
-    with client_timeout(policy.timeout):
         ctx.identity = call("check the token", lambda: api.whoami(cache=False))
         call("create the Space", lambda: api.create_repo(
             space_id, repo_type="space", space_sdk="gradio", private=private,
