@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.card import CARD_NAME, PIPELINE_TAGS, render_card
+from toolkit.card import CARD_NAME, render_card
 from toolkit.custom_objects import find_custom_objects
 from toolkit.manifest import Manifest
 from toolkit.space.build import render_files
 from toolkit.space.pins import Verified, pin_requirements
+from toolkit.task_kinds import PIPELINE_TAGS
 
 REPO = Path(__file__).resolve().parents[1]
 SLUGS = sorted(p.parent.name for p in REPO.glob(f"reproductions/*/{CARD_NAME}"))

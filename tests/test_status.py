@@ -213,7 +213,7 @@ def test_example_link_falls_back_to_the_keras_io_page(sprint_root: Path) -> None
     ("slug = 'bad'\n[[metrics]\n", "not valid TOML"),
     ("slug = 'bad'\nsurprise = 1\n[example]\ntitel = 'x'\n", "Unknown key(s) titel"),
     ("slug = 'bad'\n[[metrics]]\nname = 'accuracy'\nsplit = 'test'\nvalue = 'high'\n",
-     "is not a number"),
+     "is not a finite number"),
     ("slug = 'bad'\nexample = 3\n", "malformed"),
     ("slug = 'Bad Slug!'\n", "not a valid reproduction name"),
 ])
@@ -237,13 +237,14 @@ def test_folder_without_manifest_is_an_error_row(sprint_root: Path) -> None:
     assert "no reproduction.toml" in row.error
 
 
-def test_undecodable_run_files_do_not_crash(sprint_root: Path) -> None:
+def test_undecodable_run_files_are_named_not_judged(sprint_root: Path) -> None:
     folder = build(sprint_root, "garbled", "reproduced-pass")
-    (folder / "runs" / "g1-s1" / "metrics.json").write_bytes(b"\xff{not json")
-    (folder / "runs" / "g1-s2" / "env.json").write_text("[]")
-    (row,) = collect(sprint_root)
-    assert row.stage in ("reproduced-pass", "reproduced-fail")
-    assert row.runs >= 1
+    build(sprint_root, "intact", "reproduced-pass")
+    garbled = folder / "runs" / "g1-s1" / "metrics.json"
+    garbled.write_bytes(b"\xff{not json")
+    rows = {row.slug: row for row in collect(sprint_root)}
+    assert str(garbled) in rows["garbled"].error and "git checkout --" in rows["garbled"].error
+    assert rows["intact"].stage == "reproduced-pass" and not rows["intact"].error
 
 
 # -- terminal table ------------------------------------------------------------------
@@ -279,9 +280,12 @@ def test_table_does_not_interpret_markup_from_manifests(sprint_root: Path) -> No
 
 
 def test_cli_prints_the_table(every_stage: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["status"]) == 0
+    assert main(["status"]) == 0  # not a terminal: 80 columns, one line each
     out = capsys.readouterr().out
-    assert "Sprint status" in out and "8 reproductions" in out
+    assert out.startswith("reproduction ") and "8 reproductions" in out
+    assert main(["status", "--wide"]) == 0
+    out = capsys.readouterr().out
+    assert "Sprint status" in out and "8 reproductions" in out and "Details:" not in out
 
 
 def test_empty_repository(sprint_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -311,3 +315,28 @@ def test_collecting_imports_nothing_heavy(every_stage: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_an_80_column_terminal_gets_one_line_per_reproduction(every_stage: Path) -> None:
+    from rich.console import Console
+
+    console = Console(record=True, width=80, color_system=None)
+    rows = collect(every_stage)
+    status_cmd.print_sheet(rows, console=console)
+    lines = console.export_text().splitlines()
+    assert all(len(line) <= 80 for line in lines), [ln for ln in lines if len(ln) > 80]
+    for row in rows:  # its slug (cut with … when long) begins exactly one line
+        starts = [ln for ln in lines if ln.startswith(row.slug[:21])]
+        assert len(starts) == 1, (row.slug, starts)
+    assert "Details: `sprint status --wide`" in lines[-1]
+    assert any("accuracy 0.99 → 0.99±0.001 ✓" in ln for ln in lines)
+
+
+def test_wide_shows_every_figure_even_in_80_columns(every_stage: Path) -> None:
+    from rich.console import Console
+
+    console = Console(record=True, width=80, color_system=None)
+    status_cmd.print_sheet(collect(every_stage), wide=True, console=console)
+    text = console.export_text()
+    assert text.startswith("Sprint status") and "Details:" not in text
+    assert "NVIDIA H100" in text  # the run column, only in the wide table

@@ -33,7 +33,6 @@ import json
 import math
 import os
 import re
-import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from toolkit.fsutil import atomic_write_text, sha256_bytes
 from toolkit.manifest import Manifest, Metric
 from toolkit.runs import RunRecord
 from toolkit.scaffold import SCAFFOLD_RECORD
+from toolkit.task_kinds import pipeline_tag
 
 CARD_NAME = "README.md"
 TEMPLATE_NAME = "model_card.md.j2"
@@ -56,37 +56,6 @@ FREE_RE = re.compile(
     r"<!-- sprint:free (?P<name>[a-z0-9-]+) -->\n(?P<body>.*?)<!-- /sprint:free -->", re.S)
 MARKER_RE = re.compile(re.escape(GENERATED_MARKER) + r"[^\n]*checksum sha256:(?P<sum>[0-9a-f]{64})"
                        r"[^\n]*-->\n?")
-
-# Manifest task kinds -> the Hub's pipeline tags (kinds that already are tags map to themselves).
-PIPELINE_TAGS = {
-    tag: tag for tag in (
-        "image-classification", "text-classification", "tabular-classification",
-        "tabular-regression", "time-series-forecasting", "text-generation", "image-to-image",
-        "image-segmentation", "object-detection", "audio-classification",
-        "automatic-speech-recognition", "translation", "summarization", "question-answering",
-        "token-classification", "fill-mask", "text-to-image", "image-to-text",
-        "unconditional-image-generation", "depth-estimation", "feature-extraction",
-        "zero-shot-image-classification", "video-classification", "reinforcement-learning",
-        "sentence-similarity", "text-to-speech", "audio-to-audio", "keypoint-detection",
-        "mask-generation", "image-feature-extraction", "graph-ml",
-    )
-} | {
-    "speech-recognition": "automatic-speech-recognition",
-    "ocr": "image-to-text",
-    "image-captioning": "image-to-text",
-    "segmentation": "image-segmentation",
-    "super-resolution": "image-to-image",
-    "denoising": "image-to-image",
-    "image-generation": "unconditional-image-generation",
-    "timeseries-forecasting": "time-series-forecasting",
-    "time-series": "time-series-forecasting",
-    "ner": "token-classification",
-    "graph-node-classification": "graph-ml",
-    "graph-classification": "graph-ml",
-    "link-prediction": "graph-ml",
-    # The Hub has no recommendation task: a rating model maps id columns to a score.
-    "recommendation": "tabular-regression",
-}
 
 # keras.datasets loaders -> the same data set's canonical repository on the Hub.
 HUB_DATASETS = {
@@ -128,14 +97,8 @@ class ResultRow:
     explanation: str
     values: tuple[SeedRow, ...] = ()
     ci: tuple[float, float] | None = None  # the mean's 95% t interval (2+ seeds)
-
-    @property
-    def mean(self) -> float | None:
-        return math.fsum(v.value for v in self.values) / len(self.values) if self.values else None
-
-    @property
-    def std(self) -> float | None:
-        return statistics.stdev(v.value for v in self.values) if len(self.values) > 1 else None
+    mean: float | None = None  # the check's figures (toolkit.check.MetricResult), not redone
+    std: float | None = None
 
 
 @dataclass(frozen=True)
@@ -170,7 +133,7 @@ def _check_results(repro_dir: Path, manifest: Manifest, run: str | None = None) 
     rows = tuple(
         ResultRow(result.metric, result.verdict, result.explanation,
                   tuple(SeedRow(v.run_id, v.seed, float(v.value)) for v in result.values),
-                  _ci(result.interval))
+                  _ci(result.interval), result.mean, result.std)
         for result in report.results
     )
     note = report.error or "; ".join(  # an error verdict without error: a metric is missing
@@ -238,15 +201,6 @@ def keras_io_url(manifest: Manifest) -> str:
     if example.category and example.name:
         return f"https://keras.io/examples/{example.category}/{example.name}/"
     return manifest.source.url
-
-
-def pipeline_tag(task_kind: str) -> str | None:
-    """The Hub task id (pipeline tag) of a manifest task kind, ``None`` when none applies.
-
-    Manifest kinds are written ``image_classification`` or ``image-classification``; the
-    Hub's ids use hyphens.
-    """
-    return PIPELINE_TAGS.get((task_kind or "").strip().lower().replace("_", "-"))
 
 
 def hub_datasets(manifest: Manifest) -> list[str]:

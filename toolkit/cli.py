@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from toolkit import __version__
-from toolkit.errors import SprintError
+from toolkit.errors import FileSystemError, SprintError
 
 # verb -> one-line summary, in the order of the flow.
 VERBS: dict[str, str] = {
@@ -87,6 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # permissions, a full disk: said plainly, not as a traceback
+        error = FileSystemError.from_os_error(exc)
+        print(f"error: {error.message}", file=sys.stderr)
+        return error.exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover

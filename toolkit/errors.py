@@ -7,6 +7,8 @@ and how to fix it, in one paragraph. The CLI prints it and exits with its ``exit
 
 from __future__ import annotations
 
+import errno
+
 
 class SprintError(Exception):
     """A user-facing error: what went wrong, where, and how to fix it."""
@@ -57,3 +59,34 @@ class HubError(SprintError):
     """A Hugging Face Hub operation failed."""
 
     exit_code = 1
+
+
+class FileSystemError(SprintError):
+    """The operating system refused to read or write a file (permissions, space, a file
+    where a folder should be)."""
+
+    @classmethod
+    def from_os_error(cls, exc: OSError) -> FileSystemError:
+        """The error for ``exc``, naming the path and what usually fixes it."""
+        path = exc.filename or "a file of the project"
+        reason = exc.strerror or exc.__class__.__name__
+        fix = _OS_FIXES.get(exc.errno or 0, "check the path and its parent folders, then run "
+                            "the command again")
+        return cls(f"The operating system refused an operation on {path} ({reason})",
+                   where=str(path), fix=fix)
+
+
+_OS_FIXES = {
+    errno.EACCES: "make the folder writable for your user (for example `chmod u+w FOLDER`), "
+    "or set SPRINT_ROOT to a project folder you can write",
+    errno.EPERM: "make the folder writable for your user, or set SPRINT_ROOT to a project "
+    "folder you can write",
+    errno.EROFS: "the file system is mounted read-only: work in a writable copy of the "
+    "project (set SPRINT_ROOT to it)",
+    errno.ENOSPC: "free some disk space, then run the command again",
+    errno.EDQUOT: "free some space within your disk quota, then run the command again",
+    errno.ENOTDIR: "a file stands where a folder is expected: move it away",
+    errno.EEXIST: "something already stands at that path (perhaps a file where a folder is "
+    "expected): move it away",
+    errno.EISDIR: "a folder stands where a file is expected: move it away",
+}

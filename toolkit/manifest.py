@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from toolkit.errors import ManifestError
+from toolkit.field_types import describe, relative_path_problem, type_problems
 from toolkit.fsutil import atomic_write_text
 
 MANIFEST_NAME = "reproduction.toml"
@@ -45,6 +46,9 @@ ToleranceKind = Literal["absolute", "relative"]
 SPLITS = ("train", "validation", "test")
 QUALIFIERS = ("approx", "at_least", "at_most", "exact")
 RULES = ("mean", "non-inferiority")
+SOURCE_KINDS = ("tutobook", "notebook", "keras-io")
+RUN_BACKENDS = ("any", "tensorflow", "jax", "torch")
+TRAINING_KINDS = ("fit", "custom")
 
 # Metric names whose larger values are worse.
 LOWER_IS_BETTER = ("loss", "error", "mae", "mse", "rmse", "perplexity", "crossentropy")
@@ -208,20 +212,23 @@ class Manifest:
     def from_dict(cls, raw: dict[str, Any], where: str = "reproduction.toml") -> Manifest:
         try:
             validate_slug(raw.get("slug", ""))
-            example = dict(raw.get("example", {}))
-            example["authors"] = [Author(**a) for a in example.get("authors", [])]
+            example = raw.get("example", {})
+            if isinstance(example, dict) and isinstance(example.get("authors"), list):
+                example = {**example, "authors": [
+                    _build(Author, a, where, f"example.authors[{i}]")
+                    for i, a in enumerate(example["authors"])]}
             manifest = cls(
                 slug=raw["slug"],
                 source=_build(Source, raw.get("source", {}), where, "source"),
                 example=_build(ExampleInfo, example, where, "example"),
                 metrics=[_build(Metric, m, where, f"metrics[{i}]")
-                         for i, m in enumerate(raw.get("metrics", []))],
+                         for i, m in enumerate(_array(raw, "metrics", where))],
                 data=[_build(DataSource, d, where, f"data[{i}]")
-                      for i, d in enumerate(raw.get("data", []))],
+                      for i, d in enumerate(_array(raw, "data", where))],
                 run=_build(RunConfig, raw.get("run", {}), where, "run"),
                 task=_build(TaskInfo, raw.get("task", {}), where, "task"),
                 hub=_build(HubInfo, raw.get("hub", {}), where, "hub"),
-                schema_version=raw.get("schema_version", SCHEMA_VERSION),
+                schema_version=_schema_version(raw, where),
             )
         except ManifestError:
             raise
@@ -264,7 +271,14 @@ class Manifest:
         return cls.from_dict(raw, where=str(path))
 
 
-def _build(cls: type, raw: dict[str, Any], where: str, section: str) -> Any:
+def _build(cls: type, raw: Any, where: str, section: str) -> Any:
+    """``cls(**raw)`` for one manifest section, every field checked against its type."""
+    if not isinstance(raw, dict):
+        raise ManifestError(
+            f"[{section}] is {describe(type(raw))}, not a table", where=where,
+            fix=f"write it as a TOML table ([{section}] or [[{section.split('[')[0]}]]) "
+            "of keys and values",
+        )
     known = {f.name for f in fields(cls)}
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -273,12 +287,85 @@ def _build(cls: type, raw: dict[str, Any], where: str, section: str) -> Any:
             fix=f"remove them or use one of: {', '.join(sorted(known))}",
         )
     try:
-        return cls(**raw)
+        built = cls(**raw)
     except TypeError as exc:
         raise ManifestError(
             f"[{section}] is incomplete ({exc})", where=where,
             fix="add the missing keys shown",
         ) from exc
+    if problems := type_problems(built) + _value_problems(built):
+        raise ManifestError(
+            f"[{section}] has invalid values: " + "; ".join(problems), where=where,
+            fix="correct the values named above (TOML numbers and true/false are unquoted)",
+        )
+    return built
+
+
+def _array(raw: dict[str, Any], key: str, where: str) -> list[Any]:
+    """An array of tables such as ``[[metrics]]``, or a clear complaint."""
+    value = raw.get(key, [])
+    if not isinstance(value, list):
+        raise ManifestError(
+            f"{key} is {describe(type(value))}, not an array of tables", where=where,
+            fix=f"write each entry as its own [[{key}]] table",
+        )
+    return value
+
+
+def _schema_version(raw: dict[str, Any], where: str) -> int:
+    version = raw.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION or isinstance(version, bool):
+        raise ManifestError(
+            f"schema_version = {version!r} is not a version this toolkit reads "
+            f"({SCHEMA_VERSION})", where=where,
+            fix=f"set schema_version = {SCHEMA_VERSION} (unquoted), or update keras-sprint",
+        )
+    return version
+
+
+def _value_problems(section: Any) -> list[str]:
+    """What lies outside its allowed set or range, once the types are right."""
+    problems = []
+
+    def choose(name: str, allowed: tuple[str, ...]) -> None:
+        value = getattr(section, name)
+        if isinstance(value, str) and value not in allowed:
+            problems.append(f"{name} = {value!r} is not one of {', '.join(allowed)}")
+
+    def at_least_one(name: str) -> None:
+        value = getattr(section, name)
+        if isinstance(value, int) and not isinstance(value, bool) and value < 1:
+            problems.append(f"{name} = {value} is not a positive count")
+
+    def inside(name: str, *, required: bool) -> None:
+        value = getattr(section, name)
+        if not isinstance(value, str):
+            return
+        if not value.strip():
+            if required:
+                problems.append(f"{name} is empty: name a file in the reproduction folder")
+        elif why := relative_path_problem(value):
+            problems.append(f"{name} = {value!r} {why}: name a file inside the reproduction "
+                            "folder, relative to it")
+
+    if isinstance(section, Source):
+        choose("kind", SOURCE_KINDS)
+    elif isinstance(section, RunConfig):
+        choose("backend", RUN_BACKENDS)
+        choose("training", TRAINING_KINDS)
+        for name in ("seeds", "smoke_steps", "epochs", "batch_size"):
+            at_least_one(name)
+        inside("script", required=True)
+    elif isinstance(section, TaskInfo):
+        inside("vocabulary", required=False)
+        from toolkit.task_kinds import is_known_kind, known_kinds_hint  # imports toolkit.space
+
+        if isinstance(section.kind, str) and not is_known_kind(section.kind):
+            problems.append(f"kind = {section.kind!r} is no task kind a card or Space knows "
+                            f"(e.g. {known_kinds_hint()})")
+    elif isinstance(section, Metric):
+        at_least_one("epochs")
+    return problems
 
 
 def _check_metric(metric: Metric, where: str) -> None:
@@ -291,13 +378,11 @@ def _check_metric(metric: Metric, where: str) -> None:
         problems.append(f"tolerance_kind {metric.tolerance_kind!r} is not absolute/relative")
     if metric.qualifier not in QUALIFIERS:
         problems.append(f"qualifier {metric.qualifier!r} is not one of {', '.join(QUALIFIERS)}")
-    if not isinstance(metric.value, int | float) or metric.value != metric.value:
-        problems.append(f"value {metric.value!r} is not a number")
-    if not isinstance(metric.tolerance, int | float) or metric.tolerance < 0:
-        problems.append(f"tolerance {metric.tolerance!r} is not a non-negative number")
+    if metric.tolerance < 0:
+        problems.append(f"tolerance {metric.tolerance!r} is negative")
     if metric.rule not in RULES:
         problems.append(f"rule {metric.rule!r} is not one of {', '.join(RULES)}")
-    if not isinstance(metric.alpha, int | float) or not 0 < metric.alpha < 0.5:
+    if not 0 < metric.alpha < 0.5:
         problems.append(f"alpha {metric.alpha!r} is not a level between 0 and 0.5")
     if problems:
         raise ManifestError(

@@ -29,10 +29,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toolkit.errors import CheckError
+from toolkit.field_types import type_problems
+
 RUNS_DIR = "runs"
 MODEL_FILE = "model.keras"
 LOGS_DIR = "logs"
 STATUSES = ("running", "complete", "failed", "incomplete")
+
+
+class RunDataError(CheckError):
+    """A file of a run folder is not what the harness writes (edited, truncated, replaced)."""
 
 
 @dataclass(frozen=True)
@@ -86,21 +93,29 @@ class RunRecord:
         SIGKILL, the machine rebooted) reads as ``incomplete``, with the reason.
         """
         info = read_json(path / "run.json")
-        if not info or not isinstance(info, dict):
+        if not info:
             return None
         if info.get("status") == "running" and (why := abandoned(info)):
             info = {**info, "status": "incomplete", "reason": why}
-        return cls(
+        record = cls(
             path=path,
             run_id=info.get("run_id", path.name),
             group=info.get("group", path.name),
             seed=info.get("seed"),
             backend=info.get("backend", ""),
-            smoke=bool(info.get("smoke", False)),
+            smoke=info.get("smoke", False),
             status=info.get("status", "incomplete"),
             reason=info.get("reason", ""),
             started=info.get("started", ""),
         )
+        problems = type_problems(record)
+        if isinstance(record.status, str) and record.status not in STATUSES:
+            problems.append(f"status = {record.status!r} is not one of {', '.join(STATUSES)}")
+        if problems:
+            raise RunDataError(
+                f"run.json holds values the harness never writes: {'; '.join(problems)}",
+                where=str(path / "run.json"), fix=_RESTORE_FIX)
+        return record
 
 
 def process_start(pid: int) -> str | None:
@@ -124,12 +139,31 @@ def abandoned(info: Mapping[str, Any]) -> str:
             "ended (killed?)")
 
 
+_RESTORE_FIX = ("restore the file from git (`git checkout -- FILE`), or delete the run folder "
+                "and train again with `sprint run SLUG`")
+
+
 def read_json(path: Path) -> dict[str, Any]:
-    """The JSON object in ``path``; an empty dict when it is missing or unreadable."""
+    """The JSON object in ``path``; an empty dict when there is no such file.
+
+    Raises :class:`RunDataError` when the file exists but is not a JSON object.
+    """
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RunDataError(f"{path.name} cannot be read ({exc})", where=str(path),
+                           fix=_RESTORE_FIX) from exc
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise RunDataError(f"{path.name} is not valid JSON ({exc})", where=str(path),
+                           fix=_RESTORE_FIX) from exc
+    if not isinstance(data, dict):
+        raise RunDataError(f"{path.name} holds {type(data).__name__} where the harness writes "
+                           "a JSON object", where=str(path), fix=_RESTORE_FIX)
+    return data
 
 
 def list_runs(repro_dir: Path) -> list[RunRecord]:

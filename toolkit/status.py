@@ -129,10 +129,13 @@ def _safe_status(folder: Path, root: Path, hub: str) -> ReproductionStatus:
     """:func:`reproduction_status`, turning anything unexpected into an error row."""
     try:
         return reproduction_status(folder, root, hub=hub)
+    except SprintError as exc:  # a corrupt run record, say: its message says what to do
+        return ReproductionStatus(slug=folder.name, error=exc.message)
     except Exception as exc:  # noqa: BLE001 -- one unreadable folder must not hide the rest
         return ReproductionStatus(
             slug=folder.name,
-            error=f"could not read reproductions/{folder.name}/ ({type(exc).__name__}: {exc})",
+            error=f"internal error reading reproductions/{folder.name}/ "
+            f"({type(exc).__name__}: {exc}); please report it",
         )
 
 

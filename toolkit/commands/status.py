@@ -7,7 +7,7 @@ reproduced-pass / reproduced-fail, carded, pushed, space-generated, space-pushed
 from the checker on the latest full run set, whatever the stage.
 
 Examples:
-  sprint status                       # a table in the terminal
+  sprint status                       # one line per reproduction (--wide: every figure)
   sprint status --html site/          # site/index.html + site/assets/ (open it from disk)
   sprint status --json | jq '.[] | select(.verdict == "fail") | .slug'
 
@@ -57,6 +57,7 @@ STEP_TITLES = {"scaffolded": "scaffolded (sprint new)", "smoke_ok": "smoke run c
                "space_pushed": "Space pushed"}
 MARKS = {"pass": "✓", "fail": "✗", "missing": "✗ missing"}
 VERDICT_STYLE = {"pass": "green", "fail": "red", "error": "bold red", "no-run": "dim"}
+WIDE_COLUMNS = 140  # narrower terminals get one line per reproduction
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -64,6 +65,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="print a JSON list (keys above) instead of the table")
     parser.add_argument("--html", metavar="DIR", type=Path,
                         help="also write DIR/index.html and DIR/assets/ (a static page)")
+    parser.add_argument("--wide", action="store_true",
+                        help="every figure, run and link (the default when the terminal has "
+                        f"{WIDE_COLUMNS}+ columns)")
     parser.add_argument("--force", action="store_true",
                         help="overwrite DIR/index.html even if sprint status did not write it")
 
@@ -81,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
             json.dump([r.to_json() for r in rows], sys.stdout, indent=2)
             sys.stdout.write("\n")
         else:
-            print_table(rows)
+            print_sheet(rows, wide=args.wide)
         sys.stdout.flush()
     except BrokenPipeError:  # `sprint status --json | head`: the reader left, not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -96,15 +100,66 @@ def fmt(value: float | None) -> str:
     return "?" if value is None else f"{value:.4g}"
 
 
-def figure_line(m: MetricFigure) -> str:
-    """``test/accuracy 0.99 -> 0.987±0.002 (n=3) ✓`` for one metric."""
+def figure_line(m: MetricFigure, *, compact: bool = False) -> str:
+    """``test/accuracy 0.99 -> 0.987±0.002 (n=3) ✓`` for one metric (compact:
+    ``accuracy 0.99 → 0.987±0.002 ✓``)."""
     mark = MARKS.get(m.verdict, "")
     reproduced = fmt(m.mean)
     if m.std is not None and len(m.values) > 1:
         reproduced += f"±{m.std:.2g}"
-    n = f" (n={len(m.values)})" if len(m.values) > 1 else ""
+    n = f" (n={len(m.values)})" if len(m.values) > 1 and not compact else ""
     optional = "" if m.required else " [optional]"
-    return f"{m.key} {fmt(m.reported)} → {reproduced}{n} {mark}{optional}".rstrip()
+    name = m.name if compact else m.key
+    return f"{name} {fmt(m.reported)} → {reproduced}{n} {mark}{optional}".rstrip()
+
+
+def print_sheet(rows: list[ReproductionStatus], *, wide: bool = False,
+                console: Console | None = None) -> None:
+    """The wide table when asked for or when the terminal has room, else the compact one."""
+    from rich.console import Console
+
+    console = console or Console(highlight=False)
+    if wide or console.width >= WIDE_COLUMNS:
+        print_table(rows, console)
+    else:
+        print_compact(rows, console)
+
+
+def headline(r: ReproductionStatus) -> str:
+    """The one figure a compact line shows: the first required metric, and "+N" more."""
+    if r.error:
+        return r.error
+    if not r.metrics:
+        return "(no metrics)"
+    first = next((m for m in r.metrics if m.required), r.metrics[0])
+    more = f" +{len(r.metrics) - 1}" if len(r.metrics) > 1 else ""
+    return figure_line(first, compact=True) + more
+
+
+def print_compact(rows: list[ReproductionStatus], console: Console) -> None:
+    """One line per reproduction, cut to the terminal's width; details in ``--wide``."""
+    from rich.text import Text
+
+    if not rows:
+        console.print("No reproductions yet: start one with `sprint new EXAMPLE`.")
+        return
+    slug_width = min(max(len(r.slug) for r in rows), 22)
+    stage_width = max(len(r.stage) for r in rows)
+    verdict_width = max(len(r.verdict) for r in rows)
+    console.print(Text(f"{'reproduction':<{slug_width}}  {'stage':<{stage_width}}  "
+                       f"{'check':<{verdict_width}}  reported → reproduced", style="bold"),
+                  no_wrap=True, overflow="ellipsis")
+    for r in rows:
+        slug = r.slug if len(r.slug) <= slug_width else r.slug[:slug_width - 1] + "…"
+        line = Text(f"{slug:<{slug_width}}  ")
+        line.append(f"{r.stage:<{stage_width}}", style=STAGE_STYLE.get(r.stage, ""))
+        verdict = "" if r.stage == "error" else r.verdict
+        line.append(f"  {verdict:<{verdict_width}}  ", style=VERDICT_STYLE.get(r.verdict, ""))
+        line.append(headline(r), style="red" if r.error else "")
+        console.print(line, no_wrap=True, overflow="ellipsis")
+    _print_summary(rows, console)
+    console.print("Details: `sprint status --wide`, or `sprint check SLUG`.", style="dim",
+                  highlight=False)
 
 
 def print_table(rows: list[ReproductionStatus], console: Console | None = None) -> None:
@@ -142,6 +197,10 @@ def print_table(rows: list[ReproductionStatus], console: Console | None = None) 
             end_section=True,
         )
     console.print(table)
+    _print_summary(rows, console)
+
+
+def _print_summary(rows: list[ReproductionStatus], console: Console) -> None:
     counts = summary(rows)
     stages = ", ".join(f"{counts[s]} {s}" for s in STAGES if counts[s])
     console.print(f"{counts['total']} reproductions: {stages}; "

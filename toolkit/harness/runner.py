@@ -45,7 +45,7 @@ from toolkit.harness.preflight import check_imports, install_requirements, missi
 from toolkit.manifest import Manifest
 from toolkit.project import project_root
 from toolkit.provenance import provenance
-from toolkit.runs import RUNS_DIR, abandoned, process_start, read_json
+from toolkit.runs import RUNS_DIR, RunDataError, abandoned, process_start, read_json
 
 BACKENDS = ("tensorflow", "jax", "torch")
 HARNESS_DIR = ".harness"  # the child's config and result, inside the run folder
@@ -292,7 +292,7 @@ def _execute(plan: RunPlan, options: RunOptions, info: dict[str, Any],
             raise
         pump.join(timeout=30)
         with _deferred_interrupts():
-            child = read_json(Path(tmp) / "result.json")
+            child = _child_result(Path(tmp) / "result.json")
             status, reason = _verdict(process.returncode, stopped, child, tee.tail)
             if status == "complete" and plan.manifest.run.training == "fit" \
                     and not child.get("capture", {}).get("fits"):
@@ -475,13 +475,24 @@ def _die_with_parent() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def _child_result(path: Path) -> dict[str, Any]:
+    """What the child reported; empty when it died before writing it whole."""
+    try:
+        return read_json(path)
+    except RunDataError:
+        return {}
+
+
 def sweep_abandoned(repro_dir: Path) -> list[str]:
     """Record the runs of ``repro_dir`` whose ``sprint`` process died as incomplete, and
     remove what their harness left; returns their ids."""
     swept = []
     for path in sorted((Path(repro_dir) / RUNS_DIR).glob("*/run.json")):
-        info = read_json(path)
-        if not isinstance(info, dict) or info.get("status") != "running":
+        try:
+            info = read_json(path)
+        except RunDataError:
+            continue  # not a record this harness wrote: check and status name it
+        if info.get("status") != "running":
             continue
         if why := abandoned(info):
             info.update(status="incomplete", reason=why, finished=None)
