@@ -73,6 +73,12 @@ def test_claims_found(sentence: str, expected: list[tuple[str, str, float, str]]
     "We train on 60,000 images of 28x28 pixels for 15 epochs.",
     "The loss function weights 0.7 of the classes.",
     "An accuracy of 5 is impossible.",
+    # Figures cited from papers or other work, not results of the example (issue 16).
+    "The authors present a top-1 accuracy of 87.3% on ImageNet.",
+    "Dosovitskiy et al. report 88.5% top-1 accuracy.",
+    "A ViT-B/16 gets 81.8% accuracy for ImageNet.",
+    "In the paper, the model reaches 93% test accuracy.",
+    "The researchers show 95% accuracy with longer training.",
 ])
 def test_numbers_that_are_not_claims(sentence: str) -> None:
     assert claims(sentence) == []
