@@ -182,3 +182,12 @@ def test_a_read_only_reproductions_folder_is_refused_plainly(root, capsys):
     finally:
         (root / "reproductions").chmod(0o755)
     assert code == 2 and "Permission denied" in text
+
+
+def test_every_task_kind_sprint_new_infers_loads_back() -> None:
+    from toolkit.facts import _DATASET_TASKS, _TASK_RULES
+    from toolkit.task_kinds import is_known_kind
+
+    inferred = {task for task, _ in _TASK_RULES} | set(_DATASET_TASKS.values())
+    assert [kind for kind in sorted(inferred) if not is_known_kind(kind)] == []
+    assert is_known_kind("similarity_learning") and not is_known_kind("banana")

@@ -27,6 +27,7 @@ PIPELINE_TAGS = {
     "time-series": "time-series-forecasting",
     "ner": "token-classification",
     "graph-node-classification": "graph-ml",
+    "node-classification": "graph-ml",
     "graph-classification": "graph-ml",
     "link-prediction": "graph-ml",
     # The Hub has no recommendation task: a rating model maps id columns to a score.
@@ -43,12 +44,19 @@ def pipeline_tag(task_kind: str) -> str | None:
     return PIPELINE_TAGS.get((task_kind or "").strip().lower().replace("_", "-"))
 
 
+# Kinds with a meaning here but no Hub task (their demo is the generic one).
+KINDS_WITHOUT_HUB_TASK = ("anomaly-detection", "similarity", "similarity-learning",
+                          "metric-learning", "contrastive-learning", "representation-learning",
+                          "density-estimation", "generation", "regression")
+
+
 def is_known_kind(task_kind: str) -> bool:
     """Whether a card or a Space can place ``task_kind`` (``"unknown"``: not set yet)."""
     from toolkit.space.family import family_for, normalise_kind  # toolkit.space imports card
 
     name = normalise_kind(task_kind)
     return (name in ("", "unknown", "generic") or pipeline_tag(task_kind) is not None
+            or name.replace("_", "-") in KINDS_WITHOUT_HUB_TASK
             or family_for(task_kind) != "generic")
 
 
