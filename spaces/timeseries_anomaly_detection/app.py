@@ -16,6 +16,7 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -27,6 +28,7 @@ import gradio as gr  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from gradio.data_classes import FileData  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -160,8 +162,15 @@ def confidences(scores: np.ndarray) -> dict[str, float]:
 
 
 # -- series ----------------------------------------------------------------------------
+# Each request's work is bounded before pandas parses anything: a 2 MB file of 200,000
+# columns would otherwise hold the app (and every visitor queued behind it) for a minute.
+MAX_BYTES = 5 * 2**20
+MAX_COLUMNS = 1_000
 MAX_ROWS = 100_000
 MAX_WINDOWS = 512
+# float32 ends at 3.4e38: larger inputs leave the model's sums and squares no headroom.
+MAX_VALUE = 1e30
+SEPARATORS = (",", ";", "\t", "|")
 WINDOW_SHAPE = fill_unknown(INPUTS[0][1], CONFIG["input_shape"])
 STEPS = WINDOW_SHAPE[0]
 CHANNELS = WINDOW_SHAPE[1] if len(WINDOW_SHAPE) > 1 else 0  # 0: no feature axis
@@ -182,22 +191,118 @@ MODE = CONFIG.get("series_mode") or (
 THRESHOLD = CONFIG.get("anomaly_threshold")
 
 
+class Upload(FileData):
+    """Gradio's file payload; anything else (a string, a number) gets a plain message."""
+
+    @classmethod
+    def model_validate(cls, obj, **kwargs):
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValueError:  # pydantic's ValidationError, which names Gradio internals
+            raise gr.Error("This input is not a file: upload a CSV file (.csv, .tsv or .txt).",
+                           title="Cannot use this input", print_exception=False) from None
+
+
+def header_line(path: str) -> str:
+    """The file's first non-blank line (the one pandas takes as the header), or ''.
+
+    Refuses files over MAX_BYTES first, so the line read is bounded too.
+    """
+    file_name = Path(path).name
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_BYTES:
+            raise InputProblem(
+                f"{file_name} is {size / 2**20:.1f} MB; this demo reads CSV files up to "
+                f"{MAX_BYTES // 2**20} MB. Upload fewer rows: the model reads "
+                f"{STEPS} rows at a time.")
+        with open(path, "rb") as file:
+            for line in file:
+                if line.strip():
+                    return line.decode("utf-8", errors="replace")
+    except OSError as exc:  # its message would show the server's temporary path
+        reason = exc.strerror or "unreadable"
+        raise InputProblem(f"{file_name} could not be opened ({reason}): upload it again.") \
+            from None
+    return ""
+
+
 def read_csv(path: str) -> pd.DataFrame:
     """A CSV (comma, semicolon, tab or pipe separated) as a table, or a clear complaint."""
+    header, file_name = header_line(path), Path(path).name
+    sep = "," if "," in header else next((s for s in SEPARATORS if s in header), ",")
+    columns = re.sub(r'"[^"]*"', "", header).count(sep) + 1  # quoted separators do not count
+    if columns > MAX_COLUMNS:
+        raise InputProblem(
+            f"{file_name} has {columns:,} columns; this demo reads up to {MAX_COLUMNS:,}. "
+            "Keep the measurement column(s) (and a time column, if you like) and upload it "
+            "again.")
     try:
-        frame = pd.read_csv(path, nrows=MAX_ROWS)
-        header = str(frame.columns[0]) if frame.shape[1] == 1 else ""
-        if separator := next((s for s in (";", "\t", "|") if s in header), None):
-            frame = pd.read_csv(path, sep=separator, nrows=MAX_ROWS)
+        return pd.read_csv(path, sep=sep, nrows=MAX_ROWS)
     except ValueError as exc:  # parse, decoding and empty-file errors alike
-        raise InputProblem(f"This file could not be read as CSV ({str(exc).strip()}).") from None
-    return frame
+        reason = str(exc).strip().replace(str(path), file_name)
+        raise InputProblem(f"This file could not be read as CSV ({reason}).") from None
+
+
+def column_label(column) -> str:
+    """A column as the visitor knows it; pandas calls a blank header cell "Unnamed: 3"."""
+    text = str(column)
+    if (number := text.removeprefix("Unnamed: ")).isdigit():
+        return f"column {int(number) + 1} (no name)"
+    return text
 
 
 def is_index(column: pd.Series) -> bool:
-    """A running counter (0, 1, 2...) rather than a measurement."""
+    """A running counter (0, 1, 2... or whole-second time stamps), not a measurement."""
     steps = column.diff().dropna()
-    return len(steps) > 0 and bool((steps == steps.iloc[0]).all()) and steps.iloc[0] > 0
+    return (len(steps) > 0 and bool((steps == steps.iloc[0]).all()) and steps.iloc[0] > 0
+            and bool((column.dropna() % 1 == 0).all()))
+
+
+def pick_columns(frame: pd.DataFrame, numbers: pd.DataFrame) -> list:
+    """The measurement columns the model reads: configured, else the first numeric ones that
+    are not a row counter; a clear complaint if the CSV has too few."""
+    wanted = max(CHANNELS, 1)
+    if configured := CONFIG.get("series_columns"):
+        if missing := [c for c in configured if c not in frame.columns]:
+            raise InputProblem(f"Column(s) {', '.join(map(str, missing))} not found in the CSV.")
+        if empty := [c for c in configured if numbers[c].notna().sum() == 0]:
+            raise InputProblem(f"Column(s) {', '.join(map(str, empty))} hold no numbers.")
+        return list(configured)
+    share = numbers.notna().mean()  # of each column's cells that are numbers
+    numeric = [c for c in frame.columns if share[c] >= 0.9]
+    counters = [c for c in numeric if is_index(numbers[c])]
+    measured = [c for c in numeric if c not in counters]
+    if len(measured) >= wanted:
+        return measured[:wanted]
+    if not counters:
+        raise InputProblem(f"The model reads {wanted} numeric column(s); this CSV has "
+                           f"{len(measured)} (columns: {', '.join(map(str, frame.columns))}).")
+    # forecasting a row counter would answer a question nobody asked
+    reasons = [f"{column_label(c)} only counts rows (0, 1, 2...)" for c in counters] + [
+        f"{column_label(c)} holds no numbers" if share[c] == 0
+        else f"{column_label(c)} holds numbers in {share[c]:.0%} of its rows only"
+        for c in frame.columns if c not in numeric]
+    found = (f"only {len(measured)} measurement column(s) "
+             f"({', '.join(map(column_label, measured))})" if measured
+             else "no measurement column")
+    raise InputProblem(f"This CSV has {found}: {'; '.join(reasons)}. The model reads "
+                       f"{wanted}: add the column(s) with the values to analyse.")
+
+
+def check_values(values: pd.DataFrame) -> None:
+    """Refuse inf, -inf and magnitudes over MAX_VALUE, naming the first such cell."""
+    cells = values.to_numpy()
+    for bad, reason in (
+            (np.isinf(cells), "is not a finite number. Fix or remove that row"),
+            (np.abs(cells) > MAX_VALUE, "is too large for the model: it computes in float32, "
+                                        f"where values up to ±{MAX_VALUE:.0e} are safe. "
+                                        "Rescale the column")):
+        if bad.any():
+            row, col = np.argwhere(bad)[0]
+            raise InputProblem(f"Column {column_label(values.columns[col])}, row {row + 1} "
+                               f"(counting after the header): {cells[row, col]:g} {reason}, "
+                               "then upload the file again.")
 
 
 def load_series(path: str | None) -> tuple[np.ndarray, list[str], list[str]]:
@@ -205,18 +310,9 @@ def load_series(path: str | None) -> tuple[np.ndarray, list[str], list[str]]:
     if path is None:
         raise InputProblem("Please upload a CSV file.")
     frame, notes = read_csv(path), []
-    numbers = frame.apply(pd.to_numeric, errors="coerce")
-    wanted = max(CHANNELS, 1)
-    columns = CONFIG.get("series_columns") or [
-        c for c in frame.columns if numbers[c].notna().mean() >= 0.9
-    ]
-    if missing := [c for c in columns if c not in frame.columns]:
-        raise InputProblem(f"Column(s) {', '.join(map(str, missing))} not found in the CSV.")
-    measured = [c for c in columns if not is_index(numbers[c])]
-    columns = (measured if len(measured) >= wanted else columns)[:wanted]
-    if len(columns) < wanted:
-        raise InputProblem(f"The model reads {wanted} numeric column(s); this CSV has "
-                           f"{len(columns)} (columns: {', '.join(map(str, frame.columns))}).")
+    numbers = frame.apply(pd.to_numeric, errors="coerce").astype("float64")
+    columns = pick_columns(frame, numbers)
+    check_values(numbers[columns])
     values = numbers[columns].dropna()
     if dropped := len(numbers) - len(values):
         notes.append(f"skipped {dropped} row(s) with missing or non-numeric values")
@@ -226,6 +322,15 @@ def load_series(path: str | None) -> tuple[np.ndarray, list[str], list[str]]:
     if len(frame) == MAX_ROWS:
         notes.append(f"read the first {MAX_ROWS:,} rows only")
     return values.to_numpy(dtype=np.float32), [str(c) for c in columns], notes
+
+
+def finite(output: np.ndarray) -> np.ndarray:
+    """``output``, unless the model overflowed on this series (inf or NaN out)."""
+    if not np.isfinite(output).all():
+        raise InputProblem("The model's output for this series is not a finite number "
+                           "(an overflow): rescale the values nearer the range the model "
+                           "was trained on and try again.")
+    return output
 
 
 def as_windows(series: np.ndarray) -> np.ndarray:
@@ -247,7 +352,7 @@ def analyse(path: str | None):
         summary = reconstruct(series, figure, columns, notes)
     else:
         window = as_windows(scale(series[-STEPS:]))[None]
-        output = predict(window)[0]
+        output = finite(predict(window)[0])
         axes = figure.subplots()
         axes.plot(np.arange(len(series)), series, label=columns)
         axes.axvspan(len(series) - STEPS, len(series) - 1, color="orange", alpha=0.15,
@@ -279,7 +384,7 @@ def reconstruct(series: np.ndarray, figure: Figure, columns: list[str], notes: l
         starts = starts[-MAX_WINDOWS:]
     scaled = scale(series)
     windows = np.stack([as_windows(scaled[s:s + STEPS]) for s in starts])
-    outputs = predict(windows).reshape(len(starts), STEPS, -1)
+    outputs = finite(predict(windows)).reshape(len(starts), STEPS, -1)
     rebuilt = np.full_like(series, np.nan)
     for start, output in zip(starts, outputs, strict=True):
         rebuilt[start:start + STEPS] = unscale(output)
@@ -301,9 +406,12 @@ def reconstruct(series: np.ndarray, figure: Figure, columns: list[str], notes: l
     return summary
 
 
+upload = gr.File(file_types=[".csv", ".txt", ".tsv"], label="CSV file")
+upload.data_model = Upload  # a non-file input gets a plain message, not pydantic's
+
 demo = gr.Interface(
     fn=analyse,
-    inputs=gr.File(file_types=[".csv", ".txt", ".tsv"], label="CSV file"),
+    inputs=upload,
     outputs=[gr.Plot(label="Model view"), gr.Textbox(label="Summary")],
     examples=[[str(HERE / path) for path in row] for row in CONFIG["examples"]],
     title=CONFIG["title"],
