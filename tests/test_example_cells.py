@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from example_fixtures import FIXTURES, line_of, tutobook
 
+from toolkit.cli import main
+from toolkit.errors import ExampleError
 from toolkit.example import load_example, parse_example_text
 
 
@@ -162,17 +165,32 @@ def test_one_line_prose_cell() -> None:
         ("prose", "One-line prose."), ("code", "x = 1")]
 
 
-def test_unclosed_cell_is_a_syntax_finding_not_a_refusal() -> None:
+def test_unclosed_cell_is_refused_at_its_opening_quotes(tmp_path) -> None:
+    # Everything after the quotes would silently become prose, the code included.
     text = tutobook('''
         x = 1
         """
         ## Never closed
+
+        model.fit(x, y, epochs=3)
     ''')
-    example = parse_example_text(text)
-    assert example.cells[-1].kind == "prose"
-    finding = next(f for f in example.findings if f.code == "syntax-error")
-    assert finding.line == line_of(text, "## Never closed") - 1  # the opening quotes
-    assert "never closed" in finding.message
+    path = tmp_path / "unclosed_cell.py"
+    path.write_text(text)
+    with pytest.raises(ExampleError) as info:
+        load_example(path)
+    opener = line_of(text, "## Never closed") - 1
+    assert info.value.what.startswith(f"The prose cell opened on line {opener} is never closed")
+    assert info.value.where == f"{path}, line {opener}"
+    assert 'close it with a line of """' in info.value.fix
+
+
+def test_unclosed_shell_cell_exits_2(tmp_path, capsys) -> None:
+    text = tutobook('"""shell\npip install rich\n\nimport keras\n')
+    path = tmp_path / "unclosed_shell.py"
+    path.write_text(text)
+    assert main(["show", str(path)]) == 2
+    opener = line_of(text, '"""shell')
+    assert f"The shell cell opened on line {opener} is never closed" in capsys.readouterr().err
 
 
 def test_crlf_line_endings_are_normalised() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from example_fixtures import FIXTURES, tutobook
 
+from toolkit.cli import main
 from toolkit.errors import ExampleError
 from toolkit.example import (
     Author,
@@ -181,3 +184,45 @@ def test_minimal_header_parses_without_code() -> None:
     example = parse_example_text(tutobook())
     assert example.header.title == "A test example"
     assert example.cells == [] and example.metrics == []
+
+
+UNCLOSED_HEADER = '''#!/usr/bin/env python
+"""
+Title: A header never closed
+Author: A. Person
+Accelerator: None
+
+import keras
+
+model.fit(x, y, epochs=3)
+'''
+
+
+def test_unclosed_header_is_refused_with_its_line_and_fix(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "unclosed.py"
+    path.write_text(UNCLOSED_HEADER)
+    assert main(["show", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "The header docstring opened on line 2 is never closed" in err
+    assert f"{path}, line 2" in err
+    assert 'close it with a line of """' in err
+
+
+def test_unclosed_header_writes_no_reproduction(tmp_path: Path, monkeypatch, capsys) -> None:
+    path = tmp_path / "unclosed.py"
+    path.write_text(UNCLOSED_HEADER)
+    (tmp_path / "reproductions").mkdir()
+    monkeypatch.setenv("SPRINT_ROOT", str(tmp_path))
+    assert main(["new", str(path), "--slug", "unclosed"]) == 2
+    assert "never closed" in capsys.readouterr().err
+    assert list((tmp_path / "reproductions").iterdir()) == []
+
+
+def test_header_closed_by_the_next_cell_is_named_in_the_fix() -> None:
+    # Its missing quotes shift every later pair: the last prose cell is left open, and the
+    # header holds the code that should follow it.
+    text = UNCLOSED_HEADER.replace("model.fit", '"""\n## Train\n"""\nmodel.fit')
+    with pytest.raises(ExampleError) as info:
+        parse_example_text(text)
+    assert "is never closed" in info.value.what
+    assert "the header docstring holds code (line 7: 'import keras')" in info.value.fix

@@ -35,7 +35,7 @@ def flow_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
         manifest = Manifest.load(folder)
         for metric in manifest.metrics:  # reviewed tolerances, as a contributor would set them
             metric.tolerance, metric.reason = 0.03, "seed spread of about 1 point, measured"
-        manifest.task.class_names = ["sine", "square", "sawtooth"]
+        assert manifest.task.class_names == ["sine", "square", "sawtooth"]  # read from the code
         manifest.run.seeds = 1  # one full run keeps the module fast; check judges one seed
         manifest.save(folder)
         outcomes = run_quietly(folder, backend="tensorflow", seeds=1)
@@ -208,6 +208,44 @@ def test_without_full_run_weights_a_smoke_model_starts_the_space(root: Path) -> 
     space = by_name["space"]
     assert space.status == "pass", space.details
     assert smoke.run_id in space.reason and "smoke-run weights" in space.reason
+
+
+def test_classification_space_without_class_names_fails(root: Path, capsys) -> None:
+    # Without class names the time-series app forecasts: a classifier's Space must not pass.
+    folder = root / "reproductions" / SLUG
+    manifest = Manifest.load(folder)
+    manifest.task.class_names = []
+    manifest.save(folder)
+    assert main(["space", SLUG]) == 0
+    capsys.readouterr()
+    assert main(["validate", SLUG, "--no-smoke", "--only", "space", "--format", "json"]) == 1
+    ((item,),) = [entry["items"] for entry in json.loads(capsys.readouterr().out)]
+    assert item["status"] == "fail"
+    out = item["reason"] + " " + " ".join(item["details"])
+    assert "the Space would forecast the next steps of the series" in out
+    assert "not classify: [task] kind is 'time-series-classification'" in out
+    assert "space_config.json lists no class_names" in out
+    assert f"set [task] class_names = [...] in reproductions/{SLUG}/reproduction.toml" in out
+    assert f"then: sprint space {SLUG}" in out
+
+
+def test_space_generated_before_the_class_names_were_set_fails(root: Path) -> None:
+    config = root / "spaces" / SLUG / "space_config.json"
+    config.write_text(config.read_text().replace('"sawtooth"', "").replace(
+        '"sine",', "").replace('"square",', ""))
+    assert json.loads(config.read_text())["class_names"] == []
+    status, reason = items(root, "space")["space"]
+    assert status == "fail" and "would forecast" in reason
+    assert f"the manifest lists class names but the Space predates them: sprint space {SLUG}" \
+        in reason
+
+
+def test_space_told_to_forecast_fails_even_with_class_names(root: Path) -> None:
+    config = root / "spaces" / SLUG / "space_config.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "series_mode": "forecast"}))
+    status, reason = items(root, "space")["space"]
+    assert status == "fail" and "would answer in 'forecast' mode, not classify" in reason
+    assert "sets series_mode = 'forecast'" in reason and "remove series_mode" in reason
 
 
 def test_missing_space_fails(root: Path) -> None:

@@ -10,6 +10,8 @@ Three kinds of source give one :class:`Example`:
 
 Bad input raises :class:`~toolkit.errors.ExampleError` saying what, where and how to fix;
 a Python syntax error in the code is not bad input but a :class:`~toolkit.compat.Finding`.
+Triple quotes never closed are bad input: the header or cell would swallow the rest of the
+file, code included.
 
 Example::
 
@@ -62,6 +64,7 @@ OPTIONAL_FIELDS = ("authors", "date_created", "last_modified", "description", "a
 _KEY_LINE = re.compile(r"^\s*(?:[-*]\s+)?\**\s*([A-Za-z][A-Za-z0-9 ()/_'-]{0,39}?)\s*\**\s*:"
                        r"\**(?:\s+|(?=\S)|$)(.*)$")
 _LINK = re.compile(r"\[([^\]]*)\]\s*\(\s*([^)\s]*)\s*\)")
+_IMPORT_LINE = re.compile(r"^(?:import [A-Za-z_]|from [\w.]+ import )")
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
                 "september", "october", "november", "december")
 _MONTHS = {name: i for i, name in enumerate(_MONTH_NAMES, start=1)}
@@ -127,6 +130,8 @@ class Example:
     epochs: int | None = None  # from model.fit(epochs=...) or an `epochs = N` assignment
     batch_size: int | None = None
     shell_commands: list[ShellCommand] = field(default_factory=list)
+    class_names: list[str] = field(default_factory=list)  # listed in the code (see facts)
+    class_names_reason: str = ""  # where: "`class_names` on line 42"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (paths as strings), for ``sprint show --json``."""
@@ -414,6 +419,7 @@ def parse_example_text(text: str, *, path: str = "<string>") -> Example:
         raise ExampleError("The example is empty", where=path,
                            fix="pass a Keras.io example (a .py tutobook or an .ipynb)")
     blocks = split_blocks(text)
+    _refuse_unclosed(blocks, path)
     header_block, body = _header_block(blocks, path)
     header, header_warnings = parse_header(header_block, path)
     cells, cell_warnings = _cells(body)
@@ -433,12 +439,53 @@ def parse_example_text(text: str, *, path: str = "<string>") -> Example:
     return example
 
 
+def _refuse_unclosed(blocks: list[Block], path: str) -> None:
+    """ExampleError for triple quotes never closed: the rest of the file, code included,
+    would silently become the text of that header or cell (Python refuses such a file too)."""
+    last = blocks[-1] if blocks else None
+    if last is None or last.closed:
+        return
+    line = (last.opener if last.opener is not None else last.start) + 1
+    if all(_is_preamble(block) for block in blocks[:-1]):
+        what = "header docstring"
+        fix = ('close it with a line of """ after its last \'Key: value\' line, before the '
+               "code starts")
+    else:
+        what = f"{last.kind} cell"
+        fix = ('close it with a line of """ where its text ends (if its quotes look closed, an '
+               "earlier cell or the header may be missing its closing quotes: every later "
+               '""" then pairs with the wrong one)')
+        if code := _import_in_header(blocks):
+            fix = (f"the header docstring holds code (line {code[0]}: {code[1][:60]!r}), so it "
+                   'is probably the one missing its closing quotes: add a line of """ after '
+                   "its last 'Key: value' line")
+    raise ExampleError(
+        f"The {what} opened on line {line} is never closed: the rest of the file, code "
+        "included, would be read as its text",
+        where=f"{path}, line {line}", fix=fix,
+    )
+
+
+def _import_in_header(blocks: list[Block]) -> tuple[int, str] | None:
+    """(line, text) of an import statement inside the header docstring: a sign it ran on."""
+    header = next((b for b in blocks if not _is_preamble(b)), None)
+    if header is None or header.kind != "prose":
+        return None
+    return next(((header.start + offset + 1, line.strip())
+                 for offset, line in enumerate(header.lines) if _IMPORT_LINE.match(line)), None)
+
+
+def _is_preamble(block: Block) -> bool:
+    """Blank lines, a shebang, an encoding line or a licence comment before the header."""
+    return block.kind == "code" and all(not ln.strip() or ln.lstrip().startswith("#")
+                                        for ln in block.lines)
+
+
 def _header_block(blocks: list[Block], path: str) -> tuple[Block, list[Block]]:
     """The header docstring and the blocks after it; ExampleError when there is none."""
     for index, block in enumerate(blocks):
-        if block.kind == "code" and all(not ln.strip() or ln.lstrip().startswith("#")
-                                        for ln in block.lines):
-            continue  # blank lines, a shebang, an encoding line, a licence comment
+        if _is_preamble(block):
+            continue
         if block.kind == "prose" and any(_known_key(ln) for ln in block.lines):
             return block, blocks[index + 1:]
         line = (block.opener if block.opener is not None else block.start) + 1
@@ -654,11 +701,6 @@ def _analyse(example: Example, blocks: list[Block]) -> None:
             for offset, line in enumerate(cell.text.split("\n")):
                 code_lines[cell.line - 1 + offset] = line
     tree, syntax = _parse_code(code_lines, example.cells)
-    for block in blocks:
-        if not block.closed:
-            line = (block.opener if block.opener is not None else block.start) + 1
-            syntax.append(Finding(line, "syntax-error", f"the {block.kind} cell opened on line "
-                                  f"{line} is never closed with triple quotes", "", False))
     commands: list[ShellCommand] = []
     for cell in example.cells:
         if cell.kind == "shell":
@@ -673,6 +715,7 @@ def _analyse(example: Example, blocks: list[Block]) -> None:
     example.imports = facts.imports
     example.epochs, example.batch_size = facts.epochs, facts.batch_size
     example.shell_commands = facts.shell_commands
+    example.class_names, example.class_names_reason = facts.class_names, facts.class_names_reason
     example.requirements = requirements_from_shell(facts.shell_commands)
     example.findings = sorted(
         syntax + find_compat_issues(example.text, blocks=blocks, tree=tree),

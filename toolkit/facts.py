@@ -41,6 +41,8 @@ _DATA_EXTENSIONS = (
 )
 _EPOCH_NAMES = re.compile(r"^(?:num_|n_|total_|max_)?epochs?$", re.IGNORECASE)
 _BATCH_NAMES = re.compile(r"^(?:global_)?batch_?size$", re.IGNORECASE)
+# Names a module-level list of class names goes by, most specific first.
+_CLASS_NAME_VARIABLES = ("class_names", "class_labels", "label_names", "classes", "labels")
 _PIP_OPTIONS_WITH_VALUE = {
     "-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url",
     "-f", "--find-links", "-t", "--target", "--prefix", "--root", "--upgrade-strategy",
@@ -80,6 +82,8 @@ class CodeFacts:
     epochs: int | None = None
     batch_size: int | None = None
     shell_commands: list[ShellCommand] = field(default_factory=list)
+    class_names: list[str] = field(default_factory=list)
+    class_names_reason: str = ""  # where they were found: "`class_names` on line 42"
 
 
 # -- shell ---------------------------------------------------------------------------------------
@@ -223,7 +227,33 @@ def analyse_code(tree: ast.Module, shell: list[ShellCommand] | None = None) -> C
         shell_commands=commands,
     )
     facts.backend, facts.backend_reason = _backend(walker, commands)
+    facts.class_names, facts.class_names_reason = class_names_from(tree)
     return facts
+
+
+def class_names_from(tree: ast.Module) -> tuple[list[str], str]:
+    """Class names the code lists at module level, and where: ``(["cat", "dog"], reason)``.
+
+    Only a list or tuple of at least two string literals assigned to a name like
+    ``class_names``, ``CLASS_NAMES``, ``label_names``, ``classes`` or ``labels`` counts;
+    the most specific name wins, then the first assignment. ``([], "")`` when none.
+    """
+    found: dict[str, tuple[list[str], str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        if not isinstance(value, ast.List | ast.Tuple) or len(value.elts) < 2 or not all(
+                isinstance(e, ast.Constant) and type(e.value) is str for e in value.elts):
+            continue
+        names = [e.value for e in value.elts if isinstance(e, ast.Constant)]
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id.lower() in _CLASS_NAME_VARIABLES:
+                found.setdefault(target.id.lower(), (names, f"`{target.id}` on line {node.lineno}"))
+    return next((found[name] for name in _CLASS_NAME_VARIABLES if name in found), ([], ""))
 
 
 class _Walker:

@@ -1,4 +1,4 @@
-"""Small filesystem helpers: atomic writes and content hashes."""
+"""Small filesystem helpers: atomic writes, staging folders and content hashes."""
 
 from __future__ import annotations
 
@@ -28,6 +28,17 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def staging_dir(parent: Path, prefix: str) -> Path:
+    """A new empty folder in ``parent``, to fill and then rename into place.
+
+    ``tempfile.mkdtemp`` makes private (0700) folders; this one gets the usual mode (0777
+    less the umask), as ``mkdir`` gives, since it becomes a folder the user sees.
+    """
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    os.chmod(path, 0o777 & ~_umask())
+    return path
 
 
 def _umask() -> int:

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import textwrap
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toolkit.errors import UsageError
-from toolkit.fsutil import atomic_write_text, sha256_bytes
+from toolkit.fsutil import atomic_write_text, sha256_bytes, staging_dir
 from toolkit.manifest import (
     MANIFEST_NAME,
     Author,
@@ -102,9 +101,17 @@ def build_manifest(example: Example, slug: str) -> Manifest:
             batch_size=example.batch_size,
             requirements=list(example.requirements),
         ),
-        task=TaskInfo(kind=example.task),
+        task=TaskInfo(kind=example.task, class_names=list(example.class_names),
+                      notes=_class_names_note(example)),
         hub=HubInfo(repo_id=f"{HUB_NAMESPACE}/{hub_name}", space_id=f"{HUB_NAMESPACE}/{hub_name}"),
     )
+
+
+def _class_names_note(example: Example) -> str:
+    """Where the class names came from, kept in ``[task] notes`` for the contributor."""
+    if not example.class_names:
+        return ""
+    return f"class_names: read from {example.class_names_reason} of the example"
 
 
 def metric_from_claim(claim: ReportedMetric) -> Metric:
@@ -195,6 +202,8 @@ def render_contributor_readme(manifest: Manifest, example: Example) -> str:
     ) or "- none found: add the figures the example reports to `[[metrics]]` by hand"
     data = "\n".join(f"- {d.kind}: {d.url or d.name}" for d in m.data) or "- none found"
     findings = "\n".join(f"- line {f.line}: {f.message}" for f in example.findings) or "- none"
+    classes = (f"{', '.join(m.task.class_names)} ({example.class_names_reason})"
+               if m.task.class_names else "none found (set [task] class_names for a classifier)")
     return f"""# Reproduction: {m.example.title}
 
 Scaffolded by `sprint new` from `{m.source.path}`. Example page: {m.source.url or "unknown"}
@@ -211,6 +220,7 @@ Scaffolded by `sprint new` from `{m.source.path}`. Example page: {m.source.url o
 
 ## What was inferred
 Backend: {m.run.backend} ({m.run.backend_note or "no reason recorded"}). Task: {m.task.kind}.
+Class names: {classes}.
 
 Reported metrics:
 {metrics}
@@ -269,7 +279,7 @@ def scaffold(
         return ScaffoldResult(folder, manifest, sorted(files), backed_up, backup_dir, unresolved)
 
     folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{slug}.", dir=folder.parent))
+    staging = staging_dir(folder.parent, prefix=f".{slug}.")
     try:
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8")
@@ -331,6 +341,9 @@ def _unresolved(manifest: Manifest) -> list[str]:
         gaps.append("no data source found: say in [[data]] where the data comes from")
     if manifest.task.kind == "unknown":
         gaps.append("task kind unknown: set [task] kind (e.g. image-classification)")
+    elif "classification" in manifest.task.kind and not manifest.task.class_names:
+        gaps.append("class names not found in the code: set [task] class_names, in the order "
+                    "of the model's outputs, so the Space answers with them")
     if manifest.run.epochs is None:
         gaps.append("epoch count not found: set [run] epochs")
     if not manifest.source.url:

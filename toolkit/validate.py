@@ -10,9 +10,10 @@ Each item returns pass, fail or warn with the reason. Items, in order:
 ``card``      README.md was rendered by ``sprint card``, its front matter is valid Hub
               metadata, it was not edited by hand outside its free sections, and every number
               in it still matches the artifacts (a fresh render gives the same card).
-``space``     ``spaces/<slug>/`` exists, its requirements are pinned, and its app starts as a
-              Space does (its own process) with the model of the latest run that kept one
-              here, and answers each of its examples.
+``space``     ``spaces/<slug>/`` exists, its requirements are pinned, it answers as the task
+              kind asks (a classification task's Space with classes, not a forecast), and its
+              app starts as a Space does (its own process) with the model of the latest run
+              that kept one here, and answers each of its examples.
 ``hygiene``   nothing secret or huge would be committed (tokens, weights, data files).
 ``lint``      the reproduction's own Python code is ``ruff`` clean.
 
@@ -220,6 +221,8 @@ def check_space(ctx: Context) -> Item:
         reason = ("requirements.txt is missing" if not requirements.is_file()
                   else f"unpinned requirements: {', '.join(unpinned)}")
         return Item("space", FAIL, reason)
+    if mismatch := _answer_mismatch(ctx):
+        return mismatch
     run = local_model_run(ctx.repro_dir)  # the smoke item's own run saves no model
     if run is None:
         return Item("space", WARN, "requirements pinned; the app was not started: no run of "
@@ -233,6 +236,42 @@ def check_space(ctx: Context) -> Item:
     return Item("space", PASS, f"the app starts with {run.model_path.relative_to(ctx.root)} "
                 f"and answers its {examples} example(s) in {started:.0f} s{weights}; "
                 f"{len([x for x in lines if x])} pinned requirements")
+
+
+def _answer_mismatch(ctx: Context) -> Item | None:
+    """A failed item when a classification task's Space would not answer with classes.
+
+    Read from ``space_config.json`` as the app reads it: a time-series app classifies only
+    when its ``series_mode`` says so or it has ``class_names``; otherwise it forecasts (or
+    reconstructs, when the model's output is its input). Other families answer as their
+    family says; the generic one shows raw outputs for kinds no demo fits (advice enough).
+    """
+    from toolkit.space.build import CONFIG_NAME
+    from toolkit.space.family import family_for, normalise_kind
+
+    kind = ctx.manifest.task.kind if ctx.manifest else ""
+    if "classification" not in normalise_kind(kind):
+        return None
+    config = read_json(ctx.space_dir / CONFIG_NAME)
+    if (config.get("family") or family_for(kind)) != "time_series":
+        return None
+    mode = config.get("series_mode")
+    if mode == "classification" or (not mode and config.get("class_names")):
+        return None
+    does = (f"answer in {mode!r} mode" if mode else
+            "forecast the next steps of the series (or reconstruct it, for an autoencoder)")
+    why = (f"its {CONFIG_NAME} sets series_mode = {mode!r}" if mode else
+           f"its {CONFIG_NAME} lists no class_names, and without them the app forecasts")
+    if mode:
+        fix = (f"remove series_mode from spaces/{ctx.slug}/{CONFIG_NAME} (or set it to "
+               f"'classification'), or regenerate it: sprint space {ctx.slug} --force")
+    elif ctx.manifest and ctx.manifest.task.class_names:
+        fix = f"the manifest lists class names but the Space predates them: sprint space {ctx.slug}"
+    else:
+        fix = (f"set [task] class_names = [...] in reproductions/{ctx.slug}/{MANIFEST_NAME} "
+               f"(in the order of the model's outputs), then: sprint space {ctx.slug}")
+    return Item("space", FAIL, f"the Space would {does}, not classify: [task] kind is "
+                f"{kind!r}, but {why}", [f"fix: {fix}"])
 
 
 def _start_space(space_dir: Path, model: Path) -> float | list[str]:
@@ -319,9 +358,11 @@ def validate(root: Path, slug: str, *, smoke: bool = True, fix: bool = False,
             continue
         try:
             items.append(check(ctx))
+        except SprintError as exc:
+            items.append(Item(name, FAIL, exc.message))
         except Exception as exc:  # an item must never hide the rest of the checklist
-            items.append(Item(name, FAIL,
-                              f"the check itself failed: {type(exc).__name__}: {exc}"))
+            items.append(Item(name, FAIL, f"internal error in this check ({type(exc).__name__}:"
+                              f" {exc}); please report it"))
     return Validation(slug, items, fixed)
 
 

@@ -28,6 +28,8 @@ def print_example(example: Example, *, unresolved: list[str] | None = None) -> N
         say(f"  {key}: {value}")
     say(f"  cells: {_cell_counts(example)}")
     say(f"  backend: {example.backend} ({example.backend_reason})   task: {example.task}")
+    if example.class_names:
+        say(f"  class names: {', '.join(example.class_names)} ({example.class_names_reason})")
     if example.requirements:
         say(f"  requirements: {', '.join(example.requirements)}")
 

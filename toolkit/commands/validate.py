@@ -2,8 +2,9 @@
 
 Items: manifest (complete and valid), smoke (train.py runs in smoke mode), run (latest full run
 records hardware and seed, and `sprint check` passes), card (rendered, valid front matter, every
-number matches the artifacts), space (app constructs, requirements pinned), hygiene (no tokens,
-weights or data files committed), lint (ruff clean). Exit 0 when no item fails, 1 otherwise.
+number matches the artifacts), space (requirements pinned, a classification task's app answers
+with classes, app constructs), hygiene (no tokens, weights or data files committed), lint (ruff
+clean). Exit 0 when no item fails, 1 otherwise.
 
 Examples:
   sprint validate mnist_convnet
