@@ -203,7 +203,8 @@ def print_table(rows: list[ReproductionStatus], console: Console | None = None) 
 def _print_summary(rows: list[ReproductionStatus], console: Console) -> None:
     counts = summary(rows)
     stages = ", ".join(f"{counts[s]} {s}" for s in STAGES if counts[s])
-    console.print(f"{counts['total']} reproductions: {stages}; "
+    plural = "" if counts["total"] == 1 else "s"
+    console.print(f"{counts['total']} reproduction{plural}: {stages}; "
                   f"{counts['pass']} pass, {counts['fail']} fail", highlight=False)
 
 
