@@ -83,6 +83,14 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def choice_problem(name: str, value: Any, allowed: tuple[str, ...]) -> str | None:
+    """Why the string ``value`` of field ``name`` is outside ``allowed``, or None (a value
+    of another type is :func:`type_problems`' to report)."""
+    if isinstance(value, str) and value not in allowed:
+        return f"{name} = {value!r} is not one of {', '.join(allowed)}"
+    return None
+
+
 def relative_path_problem(path: str) -> str | None:
     """Why ``path`` is not a relative path inside the reproduction folder, or None."""
     posix, windows = PurePosixPath(path), PureWindowsPath(path)

@@ -34,8 +34,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from toolkit.errors import ManifestError
-from toolkit.field_types import describe, relative_path_problem, type_problems
+from toolkit.field_types import choice_problem, describe, relative_path_problem, type_problems
 from toolkit.fsutil import atomic_write_text
+from toolkit.task_kinds import SUGGESTED_KINDS, is_known_kind
 
 MANIFEST_NAME = "reproduction.toml"
 SCHEMA_VERSION = 1
@@ -44,10 +45,13 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}\Z")  # \Z: "$" would accept a f
 Direction = Literal["higher", "lower"]
 ToleranceKind = Literal["absolute", "relative"]
 SPLITS = ("train", "validation", "test")
+DIRECTIONS = ("higher", "lower")
+TOLERANCE_KINDS = ("absolute", "relative")
 QUALIFIERS = ("approx", "at_least", "at_most", "exact")
 RULES = ("mean", "non-inferiority")
 SOURCE_KINDS = ("tutobook", "notebook", "keras-io")
-RUN_BACKENDS = ("any", "tensorflow", "jax", "torch")
+BACKENDS = ("tensorflow", "jax", "torch")  # the Keras 3 backends a run can use
+RUN_BACKENDS = ("any", *BACKENDS)
 TRAINING_KINDS = ("fit", "custom")
 
 # Metric names whose larger values are worse.
@@ -238,8 +242,6 @@ class Manifest:
                 fix="compare it with the layout documented in toolkit/manifest.py, or "
                 "regenerate it with `sprint new SOURCE --force`",
             ) from exc
-        for i, metric in enumerate(manifest.metrics):
-            _check_metric(metric, f"{where}, metrics[{i}]")
         return manifest
 
     def to_toml(self) -> str:
@@ -328,13 +330,15 @@ def _value_problems(section: Any) -> list[str]:
     problems = []
 
     def choose(name: str, allowed: tuple[str, ...]) -> None:
+        if why := choice_problem(name, getattr(section, name), allowed):
+            problems.append(why)
+
+    def number(name: str) -> float | None:
         value = getattr(section, name)
-        if isinstance(value, str) and value not in allowed:
-            problems.append(f"{name} = {value!r} is not one of {', '.join(allowed)}")
+        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
     def at_least_one(name: str) -> None:
-        value = getattr(section, name)
-        if isinstance(value, int) and not isinstance(value, bool) and value < 1:
+        if (value := number(name)) is not None and value < 1:
             problems.append(f"{name} = {value} is not a positive count")
 
     def inside(name: str, *, required: bool) -> None:
@@ -358,37 +362,21 @@ def _value_problems(section: Any) -> list[str]:
         inside("script", required=True)
     elif isinstance(section, TaskInfo):
         inside("vocabulary", required=False)
-        from toolkit.task_kinds import is_known_kind, known_kinds_hint  # imports toolkit.space
-
         if isinstance(section.kind, str) and not is_known_kind(section.kind):
             problems.append(f"kind = {section.kind!r} is no task kind a card or Space knows "
-                            f"(e.g. {known_kinds_hint()})")
+                            f"(e.g. {', '.join(SUGGESTED_KINDS)})")
     elif isinstance(section, Metric):
+        choose("split", SPLITS)
+        choose("direction", DIRECTIONS)
+        choose("tolerance_kind", TOLERANCE_KINDS)
+        choose("qualifier", QUALIFIERS)
+        choose("rule", RULES)
+        if (tolerance := number("tolerance")) is not None and tolerance < 0:
+            problems.append(f"tolerance = {tolerance!r} is negative")
+        if (alpha := number("alpha")) is not None and not 0 < alpha < 0.5:
+            problems.append(f"alpha = {alpha!r} is not a level between 0 and 0.5")
         at_least_one("epochs")
     return problems
-
-
-def _check_metric(metric: Metric, where: str) -> None:
-    problems = []
-    if metric.split not in SPLITS:
-        problems.append(f"split {metric.split!r} is not one of {', '.join(SPLITS)}")
-    if metric.direction not in ("higher", "lower"):
-        problems.append(f"direction {metric.direction!r} is not 'higher' or 'lower'")
-    if metric.tolerance_kind not in ("absolute", "relative"):
-        problems.append(f"tolerance_kind {metric.tolerance_kind!r} is not absolute/relative")
-    if metric.qualifier not in QUALIFIERS:
-        problems.append(f"qualifier {metric.qualifier!r} is not one of {', '.join(QUALIFIERS)}")
-    if metric.tolerance < 0:
-        problems.append(f"tolerance {metric.tolerance!r} is negative")
-    if metric.rule not in RULES:
-        problems.append(f"rule {metric.rule!r} is not one of {', '.join(RULES)}")
-    if not 0 < metric.alpha < 0.5:
-        problems.append(f"alpha {metric.alpha!r} is not a level between 0 and 0.5")
-    if problems:
-        raise ManifestError(
-            f"Metric {metric.name!r} is invalid: " + "; ".join(problems), where=where,
-            fix="correct the values named above",
-        )
 
 
 def _drop_none(obj: Any) -> Any:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import CheckError
-from toolkit.field_types import type_problems
+from toolkit.field_types import choice_problem, type_problems
 
 RUNS_DIR = "runs"
 MODEL_FILE = "model.keras"
@@ -109,8 +109,8 @@ class RunRecord:
             started=info.get("started", ""),
         )
         problems = type_problems(record)
-        if isinstance(record.status, str) and record.status not in STATUSES:
-            problems.append(f"status = {record.status!r} is not one of {', '.join(STATUSES)}")
+        if why := choice_problem("status", record.status, STATUSES):
+            problems.append(why)
         if problems:
             raise RunDataError(
                 f"run.json holds values the harness never writes: {'; '.join(problems)}",

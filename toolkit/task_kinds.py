@@ -44,6 +44,10 @@ def pipeline_tag(task_kind: str) -> str | None:
     return PIPELINE_TAGS.get((task_kind or "").strip().lower().replace("_", "-"))
 
 
+# Kinds an error message suggests.
+SUGGESTED_KINDS = ("image-classification", "text-classification", "time-series-forecasting",
+                   "tabular-regression", "image-to-image", "graph-ml", "generic")
+
 # Kinds with a meaning here but no Hub task (their demo is the generic one).
 KINDS_WITHOUT_HUB_TASK = ("anomaly-detection", "similarity", "similarity-learning",
                           "metric-learning", "contrastive-learning", "representation-learning",
@@ -58,9 +62,3 @@ def is_known_kind(task_kind: str) -> bool:
     return (name in ("", "unknown", "generic") or pipeline_tag(task_kind) is not None
             or name.replace("_", "-") in KINDS_WITHOUT_HUB_TASK
             or family_for(task_kind) != "generic")
-
-
-def known_kinds_hint() -> str:
-    """A few kinds to suggest in an error message."""
-    return ", ".join(["image-classification", "text-classification", "time-series-forecasting",
-                      "tabular-regression", "image-to-image", "graph-ml", "generic"])

@@ -42,12 +42,11 @@ from toolkit.harness.config import ChildConfig
 from toolkit.harness.logstream import LogTee
 from toolkit.harness.metrics import build_metrics, final_splits, history_columns
 from toolkit.harness.preflight import check_imports, install_requirements, missing_imports
-from toolkit.manifest import Manifest
+from toolkit.manifest import BACKENDS, Manifest
 from toolkit.project import project_root
 from toolkit.provenance import provenance
 from toolkit.runs import RUNS_DIR, RunDataError, abandoned, process_start, read_json
 
-BACKENDS = ("tensorflow", "jax", "torch")
 HARNESS_DIR = ".harness"  # the child's config and result, inside the run folder
 PR_SET_PDEATHSIG = 1
 INTERRUPT_GRACE_S = 20.0  # after SIGINT, before SIGTERM (then 5 s before SIGKILL)

@@ -6,7 +6,8 @@ import platform
 from dataclasses import dataclass, field
 from importlib import metadata
 
-BACKENDS = ("tensorflow", "jax", "torch")
+from toolkit.manifest import BACKENDS
+
 # backend -> (distributions that may provide it here, requirement written for the Space)
 _BACKEND_DISTS: dict[str, tuple[tuple[str, ...], str]] = {
     "tensorflow": (("tensorflow", "tensorflow-cpu"), "tensorflow"),
