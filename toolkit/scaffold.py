@@ -34,6 +34,7 @@ from toolkit.manifest import (
     default_direction,
     validate_slug,
 )
+from toolkit.task_kinds import is_classification
 
 if TYPE_CHECKING:
     from toolkit.claims import ReportedMetric
@@ -341,7 +342,7 @@ def _unresolved(manifest: Manifest) -> list[str]:
         gaps.append("no data source found: say in [[data]] where the data comes from")
     if manifest.task.kind == "unknown":
         gaps.append("task kind unknown: set [task] kind (e.g. image-classification)")
-    elif "classification" in manifest.task.kind and not manifest.task.class_names:
+    elif is_classification(manifest.task.kind) and not manifest.task.class_names:
         gaps.append("class names not found in the code: set [task] class_names, in the order "
                     "of the model's outputs, so the Space answers with them")
     if manifest.run.epochs is None:

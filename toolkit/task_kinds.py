@@ -62,3 +62,8 @@ def is_known_kind(task_kind: str) -> bool:
     return (name in ("", "unknown", "generic") or pipeline_tag(task_kind) is not None
             or name.replace("_", "-") in KINDS_WITHOUT_HUB_TASK
             or family_for(task_kind) != "generic")
+
+
+def is_classification(task_kind: str) -> bool:
+    """Whether ``task_kind`` names a classification task (its demo should answer classes)."""
+    return "classification" in (task_kind or "").lower()

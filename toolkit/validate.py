@@ -247,10 +247,11 @@ def _answer_mismatch(ctx: Context) -> Item | None:
     family says; the generic one shows raw outputs for kinds no demo fits (advice enough).
     """
     from toolkit.space.build import CONFIG_NAME
-    from toolkit.space.family import family_for, normalise_kind
+    from toolkit.space.family import family_for
+    from toolkit.task_kinds import is_classification
 
     kind = ctx.manifest.task.kind if ctx.manifest else ""
-    if "classification" not in normalise_kind(kind):
+    if not is_classification(kind):
         return None
     config = read_json(ctx.space_dir / CONFIG_NAME)
     if (config.get("family") or family_for(kind)) != "time_series":

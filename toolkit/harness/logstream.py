@@ -129,7 +129,7 @@ class LogTee:
         self._tail.append(text)
         self._tail_size += size
         while self._tail_size > self._tail_bytes and len(self._tail) > 1:
-            dropped = self._tail.popleft()
-            self._tail_size -= len(dropped.encode("utf-8", "replace"))
-            self.cut_bytes += len(dropped.encode("utf-8", "replace"))
+            dropped = len(self._tail.popleft().encode("utf-8", "replace"))
+            self._tail_size -= dropped
+            self.cut_bytes += dropped
             self.cut_lines += 1

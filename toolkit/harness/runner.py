@@ -260,7 +260,6 @@ def _execute(plan: RunPlan, options: RunOptions, info: dict[str, Any],
     clock = time.monotonic()
     scratch = run_dir / HARNESS_DIR  # inside the run: a killed parent leaks nothing else
     scratch.mkdir()
-    tmp = str(scratch)
     with open(run_dir / "train.log", "w", encoding="utf-8") as log:
         tee = LogTee(log, options.echo)
         tee.note(f"run {run_id}: {plan.script.name} on {plan.backend}, seed {seed}"
@@ -268,15 +267,15 @@ def _execute(plan: RunPlan, options: RunOptions, info: dict[str, Any],
                  + (f", {plan.epochs} epoch(s) per fit" if plan.epochs else ""))
         config = ChildConfig(
             script=str(plan.script), run_dir=str(run_dir),
-            result_path=str(Path(tmp) / "result.json"), seed=seed, epochs=plan.epochs,
+            result_path=str(scratch / "result.json"), seed=seed, epochs=plan.epochs,
             smoke_steps=plan.smoke_steps,
             mirror_root=str(plan.mirror.root) if plan.mirror.configured else None,
             mirror_explicit=plan.mirror.explicit, network=plan.network,
             save_model=options.save_model,
         )
-        config.write(Path(tmp) / "config.json")
+        config.write(scratch / "config.json")
         process = subprocess.Popen(
-            [sys.executable, "-m", "toolkit.harness.child", str(Path(tmp) / "config.json")],
+            [sys.executable, "-m", "toolkit.harness.child", str(scratch / "config.json")],
             cwd=plan.repro_dir, env=_child_environment(plan.backend),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches us only; we forward it once
@@ -291,7 +290,7 @@ def _execute(plan: RunPlan, options: RunOptions, info: dict[str, Any],
             raise
         pump.join(timeout=30)
         with _deferred_interrupts():
-            child = _child_result(Path(tmp) / "result.json")
+            child = _child_result(scratch / "result.json")
             status, reason = _verdict(process.returncode, stopped, child, tee.tail)
             if status == "complete" and plan.manifest.run.training == "fit" \
                     and not child.get("capture", {}).get("fits"):
