@@ -34,10 +34,12 @@ demo: venv
 ## test: lint and the offline test suite (browser tests drive Debian's chromium)
 test: venv browser
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 ## browser: Debian's chromium for the real-browser tests (needs root and the Debian mirror)
 browser:

@@ -21,8 +21,10 @@ RESULTS = Path(__file__).parent / "results" / "claims.json"
 
 
 def prose(sentences: int) -> str:
-    return "\n".join(f"We train block {i}. The validation accuracy is about 0.{i % 90 + 10} "
-                     "here." for i in range(sentences))
+    return "\n".join(
+        f"We train block {i}. The validation accuracy is about 0.{i % 90 + 10} here."
+        for i in range(sentences)
+    )
 
 
 def seconds(text: str) -> float:
@@ -38,12 +40,17 @@ def main() -> int:
     small, large = prose(args.sentences), prose(4 * args.sentences)
     t_small = min(seconds(small) for _ in range(3))
     t_large = min(seconds(large) for _ in range(3))
-    result = {"sentences": [args.sentences, 4 * args.sentences],
-              "seconds": [t_small, t_large], "ratio_4x_size": t_large / t_small}
+    result = {
+        "sentences": [args.sentences, 4 * args.sentences],
+        "seconds": [t_small, t_large],
+        "ratio_4x_size": t_large / t_small,
+    }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"{args.sentences} sentences: {t_small:.2f} s; {4 * args.sentences}: {t_large:.2f} s; "
-          f"ratio {t_large / t_small:.1f} (linear ~4, quadratic ~16)")
+    print(
+        f"{args.sentences} sentences: {t_small:.2f} s; {4 * args.sentences}: {t_large:.2f} s; "
+        f"ratio {t_large / t_small:.1f} (linear ~4, quadratic ~16)"
+    )
     return 0
 
 

@@ -75,8 +75,9 @@ print(model.evaluate(x[:1000], y[:1000], verbose=0))
 def make_job(root: Path, slug: str, *, samples: int, epochs: int, batch: int) -> Path:
     folder = root / "reproductions" / slug
     folder.mkdir(parents=True)
-    (folder / "train.py").write_text(textwrap.dedent(SCRIPT.format(
-        samples=samples, epochs=epochs, batch=batch)))
+    (folder / "train.py").write_text(
+        textwrap.dedent(SCRIPT.format(samples=samples, epochs=epochs, batch=batch))
+    )
     Manifest(slug=slug, run=RunConfig(seeds=1)).save(folder)
     return folder
 
@@ -107,11 +108,26 @@ def timed(command: list[str], cwd: Path, env: dict[str, str]) -> dict[str, float
 
 
 def measure(folder: Path, root: Path, backend: str, repeats: int) -> dict:
-    env = dict(os.environ, KERAS_BACKEND=backend, SPRINT_ROOT=str(root),
-               PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2")
-    commands = {"plain": [sys.executable, "train.py"],
-                "harness": [sys.executable, "-m", "toolkit.cli", "run", folder.name,
-                            "--backend", backend, "--quiet"]}
+    env = dict(
+        os.environ,
+        KERAS_BACKEND=backend,
+        SPRINT_ROOT=str(root),
+        PYTHONPATH=str(REPO),
+        TF_CPP_MIN_LOG_LEVEL="2",
+    )
+    commands = {
+        "plain": [sys.executable, "train.py"],
+        "harness": [
+            sys.executable,
+            "-m",
+            "toolkit.cli",
+            "run",
+            folder.name,
+            "--backend",
+            backend,
+            "--quiet",
+        ],
+    }
     samples: dict[str, list[dict[str, float]]] = {"plain": [], "harness": []}
     timed(commands["plain"], folder, env)  # warm the file cache once
     for index in range(repeats):
@@ -120,21 +136,24 @@ def measure(folder: Path, root: Path, backend: str, repeats: int) -> dict:
     result: dict = {}
     for kind, runs in samples.items():
         result[kind] = {key: [round(r[key], 3) for r in runs] for key in runs[0]}
-        result[kind].update({f"{key}_median": round(statistics.median(r[key] for r in runs), 3)
-                             for key in runs[0]})
+        result[kind].update(
+            {f"{key}_median": round(statistics.median(r[key] for r in runs), 3) for key in runs[0]}
+        )
     for key in ("wall_s", "cpu_s", "fit_s"):
         plain, harness = result["plain"][f"{key}_median"], result["harness"][f"{key}_median"]
         result[f"{key}_ratio"] = round(harness / plain, 4)
         result[f"{key}_difference"] = round(harness - plain, 3)
     # The harness' own per-step work, timed inside the run: immune to machine noise.
-    result["hook_share_of_fit"] = round(statistics.median(
-        r["hook_s"] / r["fit_s"] for r in samples["harness"]), 5)
+    result["hook_share_of_fit"] = round(
+        statistics.median(r["hook_s"] / r["fit_s"] for r in samples["harness"]), 5
+    )
     return result
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--backend", default="tensorflow", choices=("tensorflow", "jax", "torch"))
     parser.add_argument("--repeats", type=int, default=4)
     parser.add_argument("--epochs", type=int, default=20)
@@ -144,20 +163,29 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="sprint-bench-") as tmp:
         root = Path(tmp)
-        training = make_job(root, "bench_training", samples=args.samples, epochs=args.epochs,
-                            batch=args.batch)
-        trivial = make_job(root, "bench_trivial", samples=2 * args.batch, epochs=1,
-                           batch=args.batch)
-        print(f"training job: {args.samples} samples x {args.epochs} epochs, "
-              f"{args.repeats} repeats each way ({args.backend})", flush=True)
+        training = make_job(
+            root, "bench_training", samples=args.samples, epochs=args.epochs, batch=args.batch
+        )
+        trivial = make_job(
+            root, "bench_trivial", samples=2 * args.batch, epochs=1, batch=args.batch
+        )
+        print(
+            f"training job: {args.samples} samples x {args.epochs} epochs, "
+            f"{args.repeats} repeats each way ({args.backend})",
+            flush=True,
+        )
         job = measure(training, root, args.backend, args.repeats)
         print("trivial job (fixed cost)", flush=True)
         fixed = measure(trivial, root, args.backend, args.repeats)
 
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpu": cpu_model(), "cores": os.cpu_count(),
-                    "python": platform.python_version(), "load_average": os.getloadavg()},
+        "machine": {
+            "cpu": cpu_model(),
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average": os.getloadavg(),
+        },
         "settings": vars(args),
         "training_job": job,
         "trivial_job": fixed,
@@ -174,17 +202,25 @@ def main() -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     s = report["summary"]
-    print(f"\n{report['machine']['cpu']}, {args.backend}, load average "
-          f"{report['machine']['load_average'][0]:.1f} on {os.cpu_count()} cores")
-    print(f"training job, median of {args.repeats}: plain {job['plain']['wall_s_median']:.2f} s, "
-          f"harness {job['harness']['wall_s_median']:.2f} s")
-    print(f"  ratios harness/plain: wall {s['wall_ratio']:.4f}, CPU {s['cpu_ratio']:.4f}, "
-          f"fit() {s['fit_ratio']:.4f}")
+    print(
+        f"\n{report['machine']['cpu']}, {args.backend}, load average "
+        f"{report['machine']['load_average'][0]:.1f} on {os.cpu_count()} cores"
+    )
+    print(
+        f"training job, median of {args.repeats}: plain {job['plain']['wall_s_median']:.2f} s, "
+        f"harness {job['harness']['wall_s_median']:.2f} s"
+    )
+    print(
+        f"  ratios harness/plain: wall {s['wall_ratio']:.4f}, CPU {s['cpu_ratio']:.4f}, "
+        f"fit() {s['fit_ratio']:.4f}"
+    )
     print(f"  harness callbacks: {100 * s['hook_share_of_fit']:.3f}% of fit() time")
-    print(f"fixed start-up + wrap-up cost: {s['fixed_cost_wall_s']:.2f} s wall, "
-          f"{s['fixed_cost_cpu_s']:.2f} s CPU (trivial job: plain "
-          f"{fixed['plain']['wall_s_median']:.2f} s, "
-          f"harness {fixed['harness']['wall_s_median']:.2f} s)")
+    print(
+        f"fixed start-up + wrap-up cost: {s['fixed_cost_wall_s']:.2f} s wall, "
+        f"{s['fixed_cost_cpu_s']:.2f} s CPU (trivial job: plain "
+        f"{fixed['plain']['wall_s_median']:.2f} s, "
+        f"harness {fixed['harness']['wall_s_median']:.2f} s)"
+    )
     print(f"written: {out.relative_to(REPO)}")
     return 0
 

@@ -78,8 +78,12 @@ def bench_scaffold(count: int, workdir: Path) -> dict[str, float]:
     for path in sources:
         scaffold(load_example(path), root)
     elapsed = time.perf_counter() - start
-    return {"examples": count, "seconds": elapsed, "examples_per_s": count / elapsed,
-            "ms_per_example": 1000 * elapsed / count}
+    return {
+        "examples": count,
+        "seconds": elapsed,
+        "examples_per_s": count / elapsed,
+        "ms_per_example": 1000 * elapsed / count,
+    }
 
 
 def bench_show_startup(repeats: int = 7) -> dict[str, float]:
@@ -100,11 +104,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         result = bench_scaffold(args.count, Path(tmp))
     result.update(bench_show_startup())
-    print(f"scaffolded {result['examples']} examples in {result['seconds']:.2f} s: "
-          f"{result['examples_per_s']:.0f} examples/s, {result['ms_per_example']:.1f} ms each "
-          f"(goal < 50 ms)")
-    print(f"`sprint show` from a cold process: median {result['show_median_s']:.3f} s, "
-          f"max {result['show_max_s']:.3f} s (goal < 0.5 s)")
+    print(
+        f"scaffolded {result['examples']} examples in {result['seconds']:.2f} s: "
+        f"{result['examples_per_s']:.0f} examples/s, {result['ms_per_example']:.1f} ms each "
+        f"(goal < 50 ms)"
+    )
+    print(
+        f"`sprint show` from a cold process: median {result['show_median_s']:.3f} s, "
+        f"max {result['show_max_s']:.3f} s (goal < 0.5 s)"
+    )
     out = REPO / "bench" / "results" / "scaffold.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")

@@ -42,16 +42,18 @@ def mnist_convnet(path: Path) -> Path:
     import keras
     from keras import layers
 
-    model = keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Flatten(),
-        layers.Dropout(0.5),
-        layers.Dense(10, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Flatten(),
+            layers.Dropout(0.5),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.save(path)
     return path
 
@@ -62,13 +64,21 @@ def generate(root: Path, model: Path, backend: str) -> Path:
     repro.mkdir(parents=True)
     Manifest(
         slug=repro.name,
-        example=ExampleInfo(title="Simple MNIST convnet",
-                            authors=[Author("fchollet", "https://twitter.com/fchollet")],
-                            description="A simple convnet that achieves ~99% test accuracy on "
-                            "MNIST.", category="vision", name=SLUG),
-        task=TaskInfo(kind="image_classification", input_shape=[28, 28, 1],
-                      class_names=[str(i) for i in range(10)], input_scale=1 / 255),
-        run=RunConfig(backend=backend), hub=HubInfo(repo_id=f"keras-io/{SLUG}"),
+        example=ExampleInfo(
+            title="Simple MNIST convnet",
+            authors=[Author("fchollet", "https://twitter.com/fchollet")],
+            description="A simple convnet that achieves ~99% test accuracy on MNIST.",
+            category="vision",
+            name=SLUG,
+        ),
+        task=TaskInfo(
+            kind="image_classification",
+            input_shape=[28, 28, 1],
+            class_names=[str(i) for i in range(10)],
+            input_scale=1 / 255,
+        ),
+        run=RunConfig(backend=backend),
+        hub=HubInfo(repo_id=f"keras-io/{SLUG}"),
     ).save(repro)
     return write_space(plan_space(repro, root, model=str(model))).plan.folder
 
@@ -126,9 +136,16 @@ def main() -> int:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
         "load_average_at_start": os.getloadavg(),
-        "versions": {name: installed_version(*dists) for name, dists in {
-            "gradio": ("gradio",), "gradio_client": ("gradio_client",), "keras": ("keras",),
-            "tensorflow": ("tensorflow", "tensorflow-cpu"), "jax": ("jax",)}.items()},
+        "versions": {
+            name: installed_version(*dists)
+            for name, dists in {
+                "gradio": ("gradio",),
+                "gradio_client": ("gradio_client",),
+                "keras": ("keras",),
+                "tensorflow": ("tensorflow", "tensorflow-cpu"),
+                "jax": ("jax",),
+            }.items()
+        },
         "backends": {},
     }
     with tempfile.TemporaryDirectory(prefix="bench-space-") as tmp:
@@ -138,16 +155,20 @@ def main() -> int:
             folder = generate(root, model, backend)
             figures = measure(folder, model, args.requests)
             results["backends"][backend] = figures
-            print(f"{backend:>10}: cold start {figures['cold_start_s']:.2f} s (client connected "
-                  f"at {figures['client_connected_s']:.2f} s); per request median "
-                  f"{figures['latency_median_ms']:.1f} ms, p95 {figures['latency_p95_ms']:.1f} ms"
-                  f" (min {figures['latency_min_ms']:.1f}, max {figures['latency_max_ms']:.1f}; "
-                  f"{figures['requests']} requests)")
+            print(
+                f"{backend:>10}: cold start {figures['cold_start_s']:.2f} s (client connected "
+                f"at {figures['client_connected_s']:.2f} s); per request median "
+                f"{figures['latency_median_ms']:.1f} ms, p95 {figures['latency_p95_ms']:.1f} ms"
+                f" (min {figures['latency_min_ms']:.1f}, max {figures['latency_max_ms']:.1f}; "
+                f"{figures['requests']} requests)"
+            )
     results["load_average_at_end"] = os.getloadavg()
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"load average {results['load_average_at_start']} -> {results['load_average_at_end']}; "
-          f"written to {RESULTS}")
+    print(
+        f"load average {results['load_average_at_start']} -> {results['load_average_at_end']}; "
+        f"written to {RESULTS}"
+    )
     return 0
 
 

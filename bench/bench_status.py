@@ -32,8 +32,16 @@ from pathlib import Path
 from toolkit.card import GENERATED_MARKER
 from toolkit.manifest import ExampleInfo, HubInfo, Manifest, Metric, RunConfig, Source
 
-STAGES = ("scaffolded", "smoke-ok", "reproduced-pass", "reproduced-fail", "carded", "pushed",
-          "space-generated", "space-pushed")
+STAGES = (
+    "scaffolded",
+    "smoke-ok",
+    "reproduced-pass",
+    "reproduced-fail",
+    "carded",
+    "pushed",
+    "space-generated",
+    "space-pushed",
+)
 RESULTS = Path(__file__).parent / "results" / "status.json"
 SPRINT = Path(sys.executable).parent / "sprint"
 
@@ -48,8 +56,8 @@ def curve_images(folder: Path, variants: int = 4) -> list[Path]:
     paths = []
     for v in range(variants):
         epochs = list(range(1, 16))
-        loss = [1.2 * 0.75 ** e + 0.04 * v for e in epochs]
-        acc = [1 - 0.5 * 0.7 ** e - 0.01 * v for e in epochs]
+        loss = [1.2 * 0.75**e + 0.04 * v for e in epochs]
+        acc = [1 - 0.5 * 0.7**e - 0.01 * v for e in epochs]
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6, 2.4), dpi=60)
         ax1.plot(epochs, loss, label="loss")
         ax1.plot(epochs, [x * 1.1 for x in loss], label="val_loss")
@@ -84,14 +92,25 @@ def _reproduction(root: Path, slug: str, stage: str, i: int, curves: Path) -> No
         slug=slug,
         source=Source(url=f"https://keras.io/examples/vision/{slug}/"),
         example=ExampleInfo(title=f"Example {i}: image classification", category="vision"),
-        metrics=[Metric(name="accuracy", split="test", value=0.98, tolerance=0.01),
-                 Metric(name="loss", split="test", value=0.08, direction="lower",
-                        tolerance=0.25, tolerance_kind="relative", required=False)],
+        metrics=[
+            Metric(name="accuracy", split="test", value=0.98, tolerance=0.01),
+            Metric(
+                name="loss",
+                split="test",
+                value=0.08,
+                direction="lower",
+                tolerance=0.25,
+                tolerance_kind="relative",
+                required=False,
+            ),
+        ],
         run=RunConfig(seeds=3),
-        hub=HubInfo(repo_id=f"keras-io/{slug}" if pushed else "",
-                    space_id=f"keras-io/{slug}-demo" if space else "",
-                    pushed_commit=f"{i:040x}" if pushed else "",
-                    space_commit=f"{i + 1:040x}" if stage == "space-pushed" else ""),
+        hub=HubInfo(
+            repo_id=f"keras-io/{slug}" if pushed else "",
+            space_id=f"keras-io/{slug}-demo" if space else "",
+            pushed_commit=f"{i:040x}" if pushed else "",
+            space_commit=f"{i + 1:040x}" if stage == "space-pushed" else "",
+        ),
     )
     folder = root / "reproductions" / slug
     manifest.save(folder)
@@ -100,35 +119,84 @@ def _reproduction(root: Path, slug: str, stage: str, i: int, curves: Path) -> No
     if level >= 2:
         accuracy = 0.90 if stage == "reproduced-fail" else 0.981
         for seed in range(3):
-            _run(folder, f"full-s{seed}", "full", seed, smoke=False,
-                 accuracy=accuracy + 0.001 * seed, curves=curves)
+            _run(
+                folder,
+                f"full-s{seed}",
+                "full",
+                seed,
+                smoke=False,
+                accuracy=accuracy + 0.001 * seed,
+                curves=curves,
+            )
     if level >= STAGES.index("carded"):
         (folder / "README.md").write_text(
-            f"---\nlibrary_name: keras\n---\n{GENERATED_MARKER}; checksum sha256:{'0' * 64} -->\n")
+            f"---\nlibrary_name: keras\n---\n{GENERATED_MARKER}; checksum sha256:{'0' * 64} -->\n"
+        )
     if space:
         (root / "spaces" / slug).mkdir(parents=True)
         (root / "spaces" / slug / "app.py").write_text("import gradio as gr\n")
 
 
-def _run(folder: Path, run_id: str, group: str, seed: int, *, smoke: bool, accuracy: float,
-         curves: Path | None) -> None:
+def _run(
+    folder: Path,
+    run_id: str,
+    group: str,
+    seed: int,
+    *,
+    smoke: bool,
+    accuracy: float,
+    curves: Path | None,
+) -> None:
     run = folder / "runs" / run_id
     run.mkdir(parents=True)
     started = f"2025-01-0{2 if not smoke else 1}T00:00:0{seed}Z"
-    (run / "run.json").write_text(json.dumps({
-        "run_id": run_id, "group": group, "seed": seed, "backend": "jax", "smoke": smoke,
-        "status": "complete", "reason": "", "started": started, "finished": started}))
-    history = {"loss": [0.5, 0.1], "val_loss": [0.6, 0.12], "accuracy": [0.9, accuracy],
-               "val_accuracy": [0.88, accuracy]}
-    (run / "metrics.json").write_text(json.dumps({
-        "final": {"train": {"accuracy": accuracy, "loss": 0.07},
-                  "validation": {"accuracy": accuracy, "loss": 0.08},
-                  "test": {"accuracy": accuracy, "loss": 0.082}},
-        "history": history, "evaluations": [{"accuracy": accuracy, "loss": 0.082}],
-        "epochs": 2}))
-    (run / "env.json").write_text(json.dumps({
-        "python": "3.11", "keras": "3.15.1", "backend": "jax", "seed": seed,
-        "device": "NVIDIA H100 80GB HBM3 (benchmark data)", "wall_time_s": 120.0}))
+    (run / "run.json").write_text(
+        json.dumps(
+            {
+                "run_id": run_id,
+                "group": group,
+                "seed": seed,
+                "backend": "jax",
+                "smoke": smoke,
+                "status": "complete",
+                "reason": "",
+                "started": started,
+                "finished": started,
+            }
+        )
+    )
+    history = {
+        "loss": [0.5, 0.1],
+        "val_loss": [0.6, 0.12],
+        "accuracy": [0.9, accuracy],
+        "val_accuracy": [0.88, accuracy],
+    }
+    (run / "metrics.json").write_text(
+        json.dumps(
+            {
+                "final": {
+                    "train": {"accuracy": accuracy, "loss": 0.07},
+                    "validation": {"accuracy": accuracy, "loss": 0.08},
+                    "test": {"accuracy": accuracy, "loss": 0.082},
+                },
+                "history": history,
+                "evaluations": [{"accuracy": accuracy, "loss": 0.082}],
+                "epochs": 2,
+            }
+        )
+    )
+    (run / "env.json").write_text(
+        json.dumps(
+            {
+                "python": "3.11",
+                "keras": "3.15.1",
+                "backend": "jax",
+                "seed": seed,
+                "device": "NVIDIA H100 80GB HBM3 (benchmark data)",
+                "wall_time_s": 120.0,
+            }
+        )
+    )
     if curves is not None:
         shutil.copyfile(curves, run / "curves.png")
 
@@ -146,8 +214,7 @@ def timed(args: list[str], root: Path, repeat: int) -> tuple[list[float], list[f
         argv = [str(SPRINT), *(a.replace("{i}", str(i)) for a in args)]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        done = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True,
-                              check=False)
+        done = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, check=False)
         seconds.append(time.perf_counter() - start)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -158,9 +225,13 @@ def timed(args: list[str], root: Path, repeat: int) -> tuple[list[float], list[f
 
 def describe(timing: tuple[list[float], list[float]]) -> dict[str, float]:
     seconds, cpu = timing
-    return {"median_s": round(statistics.median(seconds), 3), "min_s": round(min(seconds), 3),
-            "max_s": round(max(seconds), 3), "cpu_median_s": round(statistics.median(cpu), 3),
-            "runs": len(seconds)}
+    return {
+        "median_s": round(statistics.median(seconds), 3),
+        "min_s": round(min(seconds), 3),
+        "max_s": round(max(seconds), 3),
+        "cpu_median_s": round(statistics.median(cpu), 3),
+        "runs": len(seconds),
+    }
 
 
 def main() -> int:
@@ -174,8 +245,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-status-") as tmp:
         root = Path(tmp)
         built = generate(root, args.count)
-        check = subprocess.run([str(SPRINT), "status", "--json"], cwd=root, capture_output=True,
-                               text=True, check=True, env={**os.environ, "SPRINT_ROOT": tmp})
+        check = subprocess.run(
+            [str(SPRINT), "status", "--json"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "SPRINT_ROOT": tmp},
+        )
         rows = json.loads(check.stdout)
         seen = {stage: sum(r["stage"] == stage for r in rows) for stage in STAGES}
         if len(rows) != args.count or seen != built:
@@ -183,33 +260,46 @@ def main() -> int:
         figures = {
             "json": describe(timed(["status", "--json"], root, args.repeat)),
             # into an empty folder: every thumbnail is copied
-            "html_fresh": describe(timed(["status", "--json", "--html", str(root / "new{i}")],
-                                         root, args.repeat)),
+            "html_fresh": describe(
+                timed(["status", "--json", "--html", str(root / "new{i}")], root, args.repeat)
+            ),
             # regenerating a page: unchanged thumbnails are not copied again
-            "html": describe(timed(["status", "--json", "--html", str(root / "new0")], root,
-                                   args.repeat)),
+            "html": describe(
+                timed(["status", "--json", "--html", str(root / "new0")], root, args.repeat)
+            ),
             "table": describe(timed(["status"], root, args.repeat)),
         }
         pages = len(list((root / "new0" / "assets" / "curves").iterdir()))
 
     result = {
         "benchmark": "sprint status over generated reproductions (subprocess, start included)",
-        "reproductions": args.count, "stages": built, "thumbnails": pages,
-        "budget_s": args.budget, "figures": figures,
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "platform": platform.platform(), "load_average_before": load,
-                    "load_average_after": list(os.getloadavg())},
+        "reproductions": args.count,
+        "stages": built,
+        "thumbnails": pages,
+        "budget_s": args.budget,
+        "figures": figures,
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_average_before": load,
+            "load_average_after": list(os.getloadavg()),
+        },
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python bench/bench_status.py " + " ".join(sys.argv[1:]),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     for name, fig in figures.items():
-        print(f"sprint status {name:<11} median {fig['median_s']:.3f} s  "
-              f"(min {fig['min_s']:.3f}, max {fig['max_s']:.3f}, {fig['runs']} runs; "
-              f"CPU {fig['cpu_median_s']:.3f} s)")
-    print(f"load average before/after: {load[0]:.2f} / {os.getloadavg()[0]:.2f} "
-          f"on {os.cpu_count()} CPUs")
+        print(
+            f"sprint status {name:<11} median {fig['median_s']:.3f} s  "
+            f"(min {fig['min_s']:.3f}, max {fig['max_s']:.3f}, {fig['runs']} runs; "
+            f"CPU {fig['cpu_median_s']:.3f} s)"
+        )
+    print(
+        f"load average before/after: {load[0]:.2f} / {os.getloadavg()[0]:.2f} "
+        f"on {os.cpu_count()} CPUs"
+    )
     print(f"{args.count} reproductions, {pages} thumbnails; wrote {RESULTS}")
     slow = [n for n, f in figures.items() if f["median_s"] > args.budget]
     if slow:

@@ -35,16 +35,28 @@ def line_of(text: str, needle: str) -> int:
 
 
 def git(root: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",
-           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                            env=env, check=True)
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    result = subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, env=env, check=True
+    )
     return result.stdout.strip()
 
 
-def fake_keras_io(root: Path, examples: dict[str, str], rendered: dict[str, str] | None = None,
-                  *, commit: bool = True) -> Path:
+def fake_keras_io(
+    root: Path,
+    examples: dict[str, str],
+    rendered: dict[str, str] | None = None,
+    *,
+    commit: bool = True,
+) -> Path:
     """A tiny keras-io clone: ``examples/<cat>/<name>.py`` (+ ``md/<name>.md``), committed.
 
     ``examples`` maps ``"category/name"`` to the tutobook text; ``rendered`` to page text.

@@ -16,20 +16,39 @@ from toolkit.harness.runner import RunOptions, RunOutcome, run_reproduction
 from toolkit.manifest import DataSource, Manifest, RunConfig
 
 # Environment variables a developer's shell may set that would change what a test sees.
-_ISOLATED = ("SPRINT_ROOT", "SPRINT_DATA_DIR", "SPRINT_OFFLINE", "KERAS_BACKEND",
-             "KERAS_MAX_EPOCHS", "KERAS_MAX_STEPS_PER_EPOCH")
+_ISOLATED = (
+    "SPRINT_ROOT",
+    "SPRINT_DATA_DIR",
+    "SPRINT_OFFLINE",
+    "KERAS_BACKEND",
+    "KERAS_MAX_EPOCHS",
+    "KERAS_MAX_STEPS_PER_EPOCH",
+)
 
 
-def make_reproduction(root: Path, slug: str, script: str, *, backend: str = "any",
-                      seeds: int = 1, epochs: int | None = None, smoke_steps: int = 5,
-                      data: list[DataSource] | None = None, training: str = "fit") -> Path:
+def make_reproduction(
+    root: Path,
+    slug: str,
+    script: str,
+    *,
+    backend: str = "any",
+    seeds: int = 1,
+    epochs: int | None = None,
+    smoke_steps: int = 5,
+    data: list[DataSource] | None = None,
+    training: str = "fit",
+) -> Path:
     """``<root>/reproductions/<slug>/`` with a manifest and ``train.py``."""
     folder = root / "reproductions" / slug
     folder.mkdir(parents=True)
     (folder / "train.py").write_text(textwrap.dedent(script), encoding="utf-8")
-    manifest = Manifest(slug=slug, data=data or [],
-                        run=RunConfig(backend=backend, seeds=seeds, epochs=epochs,
-                                      smoke_steps=smoke_steps, training=training))
+    manifest = Manifest(
+        slug=slug,
+        data=data or [],
+        run=RunConfig(
+            backend=backend, seeds=seeds, epochs=epochs, smoke_steps=smoke_steps, training=training
+        ),
+    )
     manifest.save(folder)
     return folder
 
@@ -59,8 +78,11 @@ def read_json(path: Path) -> dict[str, Any]:
 
 def printed(log: Path, marker: str) -> list[str]:
     """The lines of ``train.log`` that start with ``marker``, marker stripped."""
-    return [line[len(marker):].strip() for line in log.read_text().splitlines()
-            if line.startswith(marker)]
+    return [
+        line[len(marker) :].strip()
+        for line in log.read_text().splitlines()
+        if line.startswith(marker)
+    ]
 
 
 def child_pythonpath() -> str:

@@ -38,8 +38,12 @@ REPO_ID = "alice/tiny-mnist"
 
 
 @pytest.fixture
-def local_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-              caplog: pytest.LogCaptureFixture) -> Iterator[LocalHub]:
+def local_hub(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> Iterator[LocalHub]:
     """A running local Hub, with HF_ENDPOINT/HF_TOKEN pointing at it and fast retries.
 
     Accounts: ``alice`` (write token :data:`FAKE_TOKEN`, member of ``keras-io`` with the
@@ -67,8 +71,11 @@ def local_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
     # huggingface_hub reads these at import time, before a test can set the environment:
     # give them the values a `sprint push` process started with this environment would see.
     monkeypatch.setattr(constants, "ENDPOINT", hub.url)
-    monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE",
-                        hub.url + "/{repo_id}/resolve/{revision}/{filename}")
+    monkeypatch.setattr(
+        constants,
+        "HUGGINGFACE_CO_URL_TEMPLATE",
+        hub.url + "/{repo_id}/resolve/{revision}/{filename}",
+    )
     monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(home / "token"))
     monkeypatch.setattr(constants, "AGENT_HARNESSES_PATH", str(home / "agents.json"))
     # With hf_xet installed, uploads go through Xet unless disabled; this hub speaks LFS.
@@ -93,8 +100,14 @@ class TokenGuard:
     into on purpose are declared with :meth:`plant`.
     """
 
-    def __init__(self, root: Path, hf_home: Path, capsys: pytest.CaptureFixture[str],
-                 caplog: pytest.LogCaptureFixture, hubs: list[LocalHub]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        hf_home: Path,
+        capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture,
+        hubs: list[LocalHub],
+    ) -> None:
         self.root, self.hf_home, self.caplog, self.hubs = root, hf_home.resolve(), caplog, hubs
         self.planted: set[Path] = set()
         self.printed: list[str] = []
@@ -116,8 +129,10 @@ class TokenGuard:
     def leaks(self) -> list[str]:
         """Where any token appears, as ``'<token prefix>... in <place>'``."""
         self._recording_read()
-        roots = {self.root, *([Path(os.environ["SPRINT_ROOT"])]
-                              if os.environ.get("SPRINT_ROOT") else [])}
+        roots = {
+            self.root,
+            *([Path(os.environ["SPRINT_ROOT"])] if os.environ.get("SPRINT_ROOT") else []),
+        }
         files = {p.resolve() for r in roots if r.is_dir() for p in r.rglob("*") if p.is_file()}
         files = {p for p in files if p not in self.planted and self.hf_home not in p.parents}
         found = []
@@ -125,12 +140,19 @@ class TokenGuard:
             needle = token.encode()
             found += [f"file {p}" for p in sorted(files) if needle in p.read_bytes()]
             found += [f"output #{i}" for i, text in enumerate(self.printed) if token in text]
-            found += [f"log record {r.name}: {r.getMessage()[:80]}" for r in self.caplog.records
-                      if token in r.getMessage() or token in (r.exc_text or "")]
+            found += [
+                f"log record {r.name}: {r.getMessage()[:80]}"
+                for r in self.caplog.records
+                if token in r.getMessage() or token in (r.exc_text or "")
+            ]
             for hub in self.hubs:
                 found += [f"request body #{i}" for i, b in enumerate(hub.bodies) if needle in b]
-                found += [f"{repo_id}:{path} on the hub" for repo_id, repo in hub.repos.items()
-                          for path, data in repo.files().items() if needle in data]
+                found += [
+                    f"{repo_id}:{path} on the hub"
+                    for repo_id, repo in hub.repos.items()
+                    for path, data in repo.files().items()
+                    if needle in data
+                ]
         return found
 
     def check(self) -> None:
@@ -155,19 +177,28 @@ def example_manifest(slug: str = "tiny_mnist", **overrides: Any) -> Manifest:
     """A manifest as ``sprint new`` would write it for a small image classifier."""
     fields: dict[str, Any] = dict(
         slug=slug,
-        source=Source(kind="tutobook", path="examples/vision/mnist_convnet.py",
-                      url="https://keras.io/examples/vision/mnist_convnet/"),
+        source=Source(
+            kind="tutobook",
+            path="examples/vision/mnist_convnet.py",
+            url="https://keras.io/examples/vision/mnist_convnet/",
+        ),
         example=ExampleInfo(
             title="Simple MNIST convnet",
             authors=[Author("fchollet", "https://twitter.com/fchollet")],
-            date_created="2015/06/19", last_modified="2020/04/21",
+            date_created="2015/06/19",
+            last_modified="2020/04/21",
             description="A simple convnet that achieves ~99% test accuracy on MNIST.",
-            category="vision", name="mnist_convnet"),
+            category="vision",
+            name="mnist_convnet",
+        ),
         metrics=[accuracy_metric()],
         data=[DataSource(kind="keras.datasets", name="mnist")],
         run=RunConfig(epochs=15, batch_size=128, seeds=3),
-        task=TaskInfo(kind="image-classification", input_shape=[28, 28, 1],
-                      class_names=[str(i) for i in range(10)]),
+        task=TaskInfo(
+            kind="image-classification",
+            input_shape=[28, 28, 1],
+            class_names=[str(i) for i in range(10)],
+        ),
     )
     fields.update(overrides)
     manifest = Manifest(**fields)
@@ -177,13 +208,22 @@ def example_manifest(slug: str = "tiny_mnist", **overrides: Any) -> Manifest:
 
 def png_bytes(width: int = 4, height: int = 3) -> bytes:
     """A valid grey PNG (fixture stand-in for curves.png)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     raw = b"".join(b"\0" + bytes([128] * width) for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0,
-                                                            0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def write_keras_like_archive(path: Path, weights_size: int = 40_000) -> None:
@@ -194,8 +234,13 @@ def write_keras_like_archive(path: Path, weights_size: int = 40_000) -> None:
         archive.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n" + os.urandom(weights_size))
 
 
-def write_publishable(root: Path, values: tuple[float, ...] = (0.991, 0.9905, 0.992), *,
-                      slug: str = "tiny_mnist", **manifest_overrides: Any) -> Path:
+def write_publishable(
+    root: Path,
+    values: tuple[float, ...] = (0.991, 0.9905, 0.992),
+    *,
+    slug: str = "tiny_mnist",
+    **manifest_overrides: Any,
+) -> Path:
     """A reproduction with a complete run set whose runs carry model, curves and logs."""
     folder = Path(root) / "reproductions" / slug
     folder.mkdir(parents=True, exist_ok=True)
@@ -204,33 +249,51 @@ def write_publishable(root: Path, values: tuple[float, ...] = (0.991, 0.9905, 0.
         run = folder / "runs" / run_id
         env = json.loads((run / "env.json").read_text())
         write_keras_like_archive(run / "model.keras")
-        env |= {"keras": "3.15.1", "backend_version": "0.10.2", "wall_seconds": 75.5,
-                "model": {"saved": True, "file": "model.keras",  # as the harness records it
-                          "bytes": (run / "model.keras").stat().st_size}}
+        env |= {
+            "keras": "3.15.1",
+            "backend_version": "0.10.2",
+            "wall_seconds": 75.5,
+            "model": {
+                "saved": True,
+                "file": "model.keras",  # as the harness records it
+                "bytes": (run / "model.keras").stat().st_size,
+            },
+        }
         (run / "env.json").write_text(json.dumps(env))
         metrics = json.loads((run / "metrics.json").read_text())
         final = metrics["final"]
-        metrics |= {"evaluations": [final["test"]], "history": {  # one epoch, as trained
-            **{key: [value] for key, value in final["train"].items()},
-            **{f"val_{key}": [value] for key, value in final["validation"].items()}}}
+        metrics |= {
+            "evaluations": [final["test"]],
+            "history": {  # one epoch, as trained
+                **{key: [value] for key, value in final["train"].items()},
+                **{f"val_{key}": [value] for key, value in final["validation"].items()},
+            },
+        }
         (run / "metrics.json").write_text(json.dumps(metrics))
         (run / "curves.png").write_bytes(png_bytes())
         (run / "logs" / "train").mkdir(parents=True)
         (run / "logs" / "train" / "events.out.tfevents.1.fixture.v2").write_bytes(
-            b"fixture event file\0" * 8)
+            b"fixture event file\0" * 8
+        )
     return folder
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` and its bytes: to prove a failed push changed nothing."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(Path(folder).rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(Path(folder).rglob("*"))
+        if p.is_file()
+    }
 
 
 def leaks(root: Path, secret: str, *texts: str) -> list[str]:
     """Where ``secret`` appears: in any file under ``root`` or in ``texts``."""
-    found = [f"file {p}" for p in Path(root).rglob("*")
-             if p.is_file() and secret.encode() in p.read_bytes()]
+    found = [
+        f"file {p}"
+        for p in Path(root).rglob("*")
+        if p.is_file() and secret.encode() in p.read_bytes()
+    ]
     return found + [f"output #{i}" for i, text in enumerate(texts) if secret in text]
 
 
@@ -286,12 +349,22 @@ def train_tiny(root: Path, slug: str, script: str) -> Path:
     folder.mkdir(parents=True)
     (folder / "train.py").write_text(script, encoding="utf-8")
     manifest = example_manifest(
-        slug, metrics=[Metric("accuracy", "test", 0.5, tolerance=0.5,
-                              sentence="Accuracy is about 50% on random labels.")],
+        slug,
+        metrics=[
+            Metric(
+                "accuracy",
+                "test",
+                0.5,
+                tolerance=0.5,
+                sentence="Accuracy is about 50% on random labels.",
+            )
+        ],
         data=[DataSource(kind="generated", name="random normal features")],
         run=RunConfig(epochs=2, batch_size=16, seeds=1, backend="jax"),
-        task=TaskInfo(kind="tabular-classification", input_shape=[4],
-                      class_names=["negative", "positive"]))
+        task=TaskInfo(
+            kind="tabular-classification", input_shape=[4], class_names=["negative", "positive"]
+        ),
+    )
     manifest.save(folder)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SPRINT_ROOT", str(root))

@@ -91,8 +91,10 @@ class Blob:
 
     @property
     def pointer(self) -> bytes:
-        return (f"version https://git-lfs.github.com/spec/v1\noid sha256:{self.sha256}\n"
-                f"size {len(self.data)}\n").encode()
+        return (
+            f"version https://git-lfs.github.com/spec/v1\noid sha256:{self.sha256}\n"
+            f"size {len(self.data)}\n"
+        ).encode()
 
 
 @dataclass
@@ -161,8 +163,9 @@ class LocalHub:
         host, port = self._server.server_address[:2]
         self._url = f"http://{host}:{port}"
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
         return self
 
@@ -179,15 +182,23 @@ class LocalHub:
         self.stop()
 
     # -- set-up ----------------------------------------------------------------------
-    def add_user(self, name: str, token: str, *, orgs: dict[str, str] | None = None,
-                 role: str = "write", scopes: dict[str, list[str]] | None = None) -> User:
+    def add_user(
+        self,
+        name: str,
+        token: str,
+        *,
+        orgs: dict[str, str] | None = None,
+        role: str = "write",
+        scopes: dict[str, list[str]] | None = None,
+    ) -> User:
         """A token for account ``name``; ``role="fineGrained"`` tokens hold ``scopes``."""
         user = User(name, token, dict(orgs or {}), role, dict(scopes or {}))
         self.users[token] = user
         return user
 
-    def add_repo(self, repo_id: str, files: dict[str, bytes] | None = None, *,
-                 private: bool = False) -> Repo:
+    def add_repo(
+        self, repo_id: str, files: dict[str, bytes] | None = None, *, private: bool = False
+    ) -> Repo:
         """Create a repository directly (e.g. one that belongs to someone else)."""
         repo = Repo(repo_id, private)
         self.repos[repo_id] = repo
@@ -195,9 +206,17 @@ class LocalHub:
         self._new_commit(repo, "main", "initial commit", blobs)
         return repo
 
-    def fail(self, endpoint: str, status: int = 500, *, times: int = 1, delay: float = 0.0,
-             after: bool = False, message: str = "", headers: dict[str, str] | None = None
-             ) -> Fault:
+    def fail(
+        self,
+        endpoint: str,
+        status: int = 500,
+        *,
+        times: int = 1,
+        delay: float = 0.0,
+        after: bool = False,
+        message: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> Fault:
         """Make the next ``times`` requests to ``endpoint`` fail (``"*"``: any endpoint)."""
         fault = Fault(endpoint, status, times, delay, after, message, dict(headers or {}))
         self.faults.append(fault)
@@ -208,8 +227,14 @@ class LocalHub:
         return sum(1 for entry in self.log if entry[2] == endpoint)
 
     # -- state changes ---------------------------------------------------------------
-    def _new_commit(self, repo: Repo, ref: str, summary: str, files: dict[str, Blob],
-                    parent_ref: str | None = None) -> Commit:
+    def _new_commit(
+        self,
+        repo: Repo,
+        ref: str,
+        summary: str,
+        files: dict[str, Blob],
+        parent_ref: str | None = None,
+    ) -> Commit:
         parent = repo.refs.get(parent_ref or ref)
         oid = hashlib.sha1(uuid.uuid4().bytes).hexdigest()
         commit = Commit(oid, parent, summary, files)
@@ -228,13 +253,18 @@ class LocalHub:
 
 
 def _is_lfs(path: str, data: bytes) -> bool:
-    return (len(data) >= LFS_THRESHOLD or path.lower().endswith(LFS_SUFFIXES)
-            or "tfevents" in path or b"\0" in data[:1024])
+    return (
+        len(data) >= LFS_THRESHOLD
+        or path.lower().endswith(LFS_SUFFIXES)
+        or "tfevents" in path
+        or b"\0" in data[:1024]
+    )
 
 
 class _HubError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None,
-                 **extra: Any):
+    def __init__(
+        self, status: int, message: str, headers: dict[str, str] | None = None, **extra: Any
+    ):
         super().__init__(message)
         self.status, self.message, self.headers, self.extra = status, message, headers or {}, extra
 
@@ -255,14 +285,16 @@ class _Handler(BaseHTTPRequestHandler):
         ("POST", re.compile(r"/api/validate-yaml"), "validate-yaml"),
         ("POST", re.compile(rf"/api/models/{REPO}/preupload/(?P<rev>[^/]+)"), "preupload"),
         ("POST", re.compile(rf"/api/models/{REPO}/commit/(?P<rev>[^/]+)"), "commit"),
-        ("GET", re.compile(rf"/api/models/{REPO}/tree/(?P<rev>[^/]+)(?:/(?P<path>.*))?"),
-         "tree"),
+        ("GET", re.compile(rf"/api/models/{REPO}/tree/(?P<rev>[^/]+)(?:/(?P<path>.*))?"), "tree"),
         ("GET", re.compile(rf"/api/models/{REPO}(?:/revision/(?P<rev>[^/]+))?"), "repo-info"),
         ("POST", re.compile(rf"/{REPO}\.git/info/lfs/objects/batch"), "lfs-batch"),
         ("PUT", re.compile(r"/_lfs/(?P<oid>[0-9a-f]{64})"), "lfs-upload"),
         ("POST", re.compile(r"/_lfs/(?P<oid>[0-9a-f]{64})/verify"), "lfs-verify"),
-        ("GET", re.compile(rf"/api/models/{REPO}/xet-write-token/(?P<rev>[^/]+)"),
-         "xet-write-token"),
+        (
+            "GET",
+            re.compile(rf"/api/models/{REPO}/xet-write-token/(?P<rev>[^/]+)"),
+            "xet-write-token",
+        ),
         ("HEAD", re.compile(rf"/{REPO}/resolve/(?P<rev>[^/]+)/(?P<path>.+)"), "resolve"),
         ("GET", re.compile(rf"/{REPO}/resolve/(?P<rev>[^/]+)/(?P<path>.+)"), "resolve"),
     ]
@@ -291,8 +323,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.query = {k: v[-1] for k, v in parse_qs(split.query).items()}
         body = self._read_body()
         self.hub.bodies.append(body)
-        found = next(((name, match) for verb, pattern, name in self.ROUTES
-                      if verb == method and (match := pattern.fullmatch(split.path))), None)
+        found = next(
+            (
+                (name, match)
+                for verb, pattern, name in self.ROUTES
+                if verb == method and (match := pattern.fullmatch(split.path))
+            ),
+            None,
+        )
         if found is None:
             line = f"{method} {self.path}"
             self.hub.unknown.append(line)
@@ -310,7 +348,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             with self.hub._lock:
                 status, payload, headers = getattr(self, "_" + name.replace("-", "_"))(
-                    body=body, **params)
+                    body=body, **params
+                )
         except _HubError as exc:
             self._send(exc.status, {"error": exc.message, **exc.extra}, name, exc.headers)
             return
@@ -337,8 +376,15 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _send(self, status: int, payload: Any, name: str, headers: dict[str, str] | None = None,
-              *, head: bool = False) -> None:
+    def _send(
+        self,
+        status: int,
+        payload: Any,
+        name: str,
+        headers: dict[str, str] | None = None,
+        *,
+        head: bool = False,
+    ) -> None:
         self.hub.log.append((self.command, self.path, name, status))
         request_id = f"local-{len(self.hub.log)}-{uuid.uuid4().hex[:8]}"
         if isinstance(payload, bytes):
@@ -358,7 +404,7 @@ class _Handler(BaseHTTPRequestHandler):
     # -- auth ------------------------------------------------------------------------
     def _user(self, required: bool = True) -> User | None:
         auth = self.headers.get("Authorization", "")
-        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+        token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else ""
         user = self.hub.users.get(token)
         if user is None and (required or token):
             message = "Invalid credentials in Authorization header"
@@ -367,14 +413,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _writable(self, user: User, namespace: str, action: str) -> None:
         if user.role == "read":
-            raise _HubError(403, f"You don't have the rights to {action}: this token is "
-                            "read-only")
+            raise _HubError(403, f"You don't have the rights to {action}: this token is read-only")
         if user.role == "fineGrained" and "repo.write" not in user.scopes.get(namespace, []):
-            raise _HubError(403, f"This fine-grained token has no write access to repos under "
-                            f"{namespace}")
+            raise _HubError(
+                403, f"This fine-grained token has no write access to repos under {namespace}"
+            )
         if namespace != user.name and user.orgs.get(namespace) not in WRITE_ROLES:
-            raise _HubError(403, f"You don't have the rights to {action} under the namespace "
-                            f'"{namespace}"')
+            raise _HubError(
+                403, f'You don\'t have the rights to {action} under the namespace "{namespace}"'
+            )
 
     def _repo(self, repo_id: str, *, write: bool = False, action: str = "write") -> Repo:
         user = self._user(required=write)
@@ -390,17 +437,44 @@ class _Handler(BaseHTTPRequestHandler):
     # -- endpoints -------------------------------------------------------------------
     def _whoami(self, body: bytes) -> tuple[int, Any, dict[str, str]]:
         user = self._user()
-        return 200, {
-            "type": "user", "name": user.name, "fullname": user.name,
-            "orgs": [{"type": "org", "name": org, "roleInOrg": role}
-                     for org, role in user.orgs.items()],
-            "auth": {"type": "access_token", "accessToken": {
-                "displayName": "test token", "role": user.role,
-                **({"fineGrained": {"scoped": [
-                    {"entity": {"type": "user" if ns == user.name else "org", "name": ns},
-                     "permissions": perms} for ns, perms in user.scopes.items()]}}
-                   if user.role == "fineGrained" else {})}},
-        }, {}
+        return (
+            200,
+            {
+                "type": "user",
+                "name": user.name,
+                "fullname": user.name,
+                "orgs": [
+                    {"type": "org", "name": org, "roleInOrg": role}
+                    for org, role in user.orgs.items()
+                ],
+                "auth": {
+                    "type": "access_token",
+                    "accessToken": {
+                        "displayName": "test token",
+                        "role": user.role,
+                        **(
+                            {
+                                "fineGrained": {
+                                    "scoped": [
+                                        {
+                                            "entity": {
+                                                "type": "user" if ns == user.name else "org",
+                                                "name": ns,
+                                            },
+                                            "permissions": perms,
+                                        }
+                                        for ns, perms in user.scopes.items()
+                                    ]
+                                }
+                            }
+                            if user.role == "fineGrained"
+                            else {}
+                        ),
+                    },
+                },
+            },
+            {},
+        )
 
     def _agent_harnesses(self, body: bytes) -> tuple[int, Any, dict[str, str]]:
         return 200, {"standardEnvVars": [], "harnesses": {}}, {}
@@ -414,13 +488,20 @@ class _Handler(BaseHTTPRequestHandler):
             raise _HubError(400, "the local hub only hosts model repositories")
         self._writable(user, namespace, "create a model")
         if repo_id in self.hub.repos:  # the Hub names the existing repo in its 409
-            raise _HubError(409, "You already created this model repo",
-                            {"X-Error-Message": "You already created this model repo"},
-                            url=f"{self.hub.url}/{repo_id}")
+            raise _HubError(
+                409,
+                "You already created this model repo",
+                {"X-Error-Message": "You already created this model repo"},
+                url=f"{self.hub.url}/{repo_id}",
+            )
         repo = Repo(repo_id, payload.get("visibility") == "private" or bool(payload.get("private")))
         self.hub.repos[repo_id] = repo
-        self.hub._new_commit(repo, "main", "initial commit", {
-            ".gitattributes": Blob(b"*.h5 filter=lfs diff=lfs merge=lfs -text\n", False)})
+        self.hub._new_commit(
+            repo,
+            "main",
+            "initial commit",
+            {".gitattributes": Blob(b"*.h5 filter=lfs diff=lfs merge=lfs -text\n", False)},
+        )
         return 200, {"url": f"{self.hub.url}/{repo_id}", "name": repo_id}, {}
 
     def _repo_info(self, body: bytes, repo: str, rev: str = "main") -> tuple[int, Any, dict]:
@@ -428,11 +509,19 @@ class _Handler(BaseHTTPRequestHandler):
         commit = found.resolve(rev)
         if commit is None:
             raise _HubError(404, f"Revision not found: {rev}", {"X-Error-Code": "RevisionNotFound"})
-        return 200, {
-            "id": repo, "author": repo.split("/")[0], "sha": commit.oid, "private": found.private,
-            "lastModified": "2025-01-01T00:00:00.000Z", "tags": [],
-            "siblings": [{"rfilename": path} for path in sorted(commit.files)],
-        }, {}
+        return (
+            200,
+            {
+                "id": repo,
+                "author": repo.split("/")[0],
+                "sha": commit.oid,
+                "private": found.private,
+                "lastModified": "2025-01-01T00:00:00.000Z",
+                "tags": [],
+                "siblings": [{"rfilename": path} for path in sorted(commit.files)],
+            },
+            {},
+        )
 
     def _validate_yaml(self, body: bytes) -> tuple[int, Any, dict[str, str]]:
         content = json.loads(body)["content"]
@@ -452,8 +541,14 @@ class _Handler(BaseHTTPRequestHandler):
             oid = None
             if existing is not None:  # the client skips files whose oid did not change
                 oid = existing.sha256 if existing.lfs else existing.git_oid
-            files.append({"path": entry["path"], "uploadMode": "lfs" if lfs else "regular",
-                          "shouldIgnore": False, "oid": oid})
+            files.append(
+                {
+                    "path": entry["path"],
+                    "uploadMode": "lfs" if lfs else "regular",
+                    "shouldIgnore": False,
+                    "oid": oid,
+                }
+            )
         return 200, {"files": files, "commitOid": commit.oid if commit else None}, {}
 
     def _lfs_batch(self, body: bytes, repo: str) -> tuple[int, Any, dict[str, str]]:
@@ -461,12 +556,10 @@ class _Handler(BaseHTTPRequestHandler):
         request = json.loads(body)
         objects = []
         for obj in request["objects"]:
-            entry: dict[str, Any] = {"oid": obj["oid"], "size": obj["size"],
-                                     "authenticated": True}
+            entry: dict[str, Any] = {"oid": obj["oid"], "size": obj["size"], "authenticated": True}
             if obj["oid"] not in self.hub.lfs_store:
                 href = f"{self.hub.url}/_lfs/{obj['oid']}"
-                entry["actions"] = {"upload": {"href": href},
-                                    "verify": {"href": f"{href}/verify"}}
+                entry["actions"] = {"upload": {"href": href}, "verify": {"href": f"{href}/verify"}}
             objects.append(entry)
         return 200, {"transfer": "basic", "objects": objects, "hash_algo": "sha256"}, {}
 
@@ -502,8 +595,11 @@ class _Handler(BaseHTTPRequestHandler):
             elif key == "lfsFile":
                 data = self.hub.lfs_store.get(value["oid"])
                 if data is None:
-                    raise _HubError(422, f"Your push was rejected: the LFS object of "
-                                    f"{value['path']} ({value['oid']}) was never uploaded")
+                    raise _HubError(
+                        422,
+                        f"Your push was rejected: the LFS object of "
+                        f"{value['path']} ({value['oid']}) was never uploaded",
+                    )
                 files[value["path"]] = Blob(data, True)
             elif key == "deletedFile":
                 files.pop(value["path"], None)
@@ -520,8 +616,16 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             commit = self.hub._new_commit(found, rev, header["summary"], files)
             pr_url = None
-        return 200, {"success": True, "commitOid": commit.oid, "pullRequestUrl": pr_url,
-                     "commitUrl": f"{self.hub.url}/{repo}/commit/{commit.oid}"}, {}
+        return (
+            200,
+            {
+                "success": True,
+                "commitOid": commit.oid,
+                "pullRequestUrl": pr_url,
+                "commitUrl": f"{self.hub.url}/{repo}/commit/{commit.oid}",
+            },
+            {},
+        )
 
     def _tree(self, body: bytes, repo: str, rev: str, path: str = "") -> tuple[int, Any, dict]:
         commit = self._repo(repo).resolve(rev)
@@ -533,22 +637,30 @@ class _Handler(BaseHTTPRequestHandler):
         for file_path in sorted(commit.files):
             if not file_path.startswith(prefix):
                 continue
-            rest = file_path[len(prefix):]
+            rest = file_path[len(prefix) :]
             parts = rest.split("/")
             for depth in range(1, len(parts)):
                 folder = prefix + "/".join(parts[:depth])
                 if (recursive or depth == 1) and folder not in folders:
                     folders.add(folder)
-                    entries.append({"type": "directory", "oid": "0" * 40, "size": 0,
-                                    "path": folder})
+                    entries.append(
+                        {"type": "directory", "oid": "0" * 40, "size": 0, "path": folder}
+                    )
             if not recursive and len(parts) > 1:
                 continue
             blob = commit.files[file_path]
-            entry: dict[str, Any] = {"type": "file", "oid": blob.git_oid,
-                                     "size": len(blob.data), "path": file_path}
+            entry: dict[str, Any] = {
+                "type": "file",
+                "oid": blob.git_oid,
+                "size": len(blob.data),
+                "path": file_path,
+            }
             if blob.lfs:
-                entry["lfs"] = {"oid": blob.sha256, "size": len(blob.data),
-                                "pointerSize": len(blob.pointer)}
+                entry["lfs"] = {
+                    "oid": blob.sha256,
+                    "size": len(blob.data),
+                    "pointerSize": len(blob.pointer),
+                }
             entries.append(entry)
         return 200, entries, {}
 

@@ -62,8 +62,9 @@ def string_text_classifier():
     from keras import Input, Model, layers
 
     inputs = Input((1,), dtype="string", name="text")
-    vectorize = layers.TextVectorization(vocabulary=VOCABULARY[2:],
-                                         output_sequence_length=TEXT_LENGTH)
+    vectorize = layers.TextVectorization(
+        vocabulary=VOCABULARY[2:], output_sequence_length=TEXT_LENGTH
+    )
     x = layers.GlobalAveragePooling1D()(layers.Embedding(len(VOCABULARY), 8)(vectorize(inputs)))
     return Model(inputs, layers.Dense(2, activation="softmax")(x))
 
@@ -140,27 +141,60 @@ class Case:
     backend: str = "jax"  # what the Space pins (JAX apps start faster and lighter than TF)
 
 
-CASES: dict[str, Case] = {case.slug: case for case in (
-    Case("digits", image_classifier, TaskInfo(
-        kind="image_classification", input_shape=[28, 28, 1], class_names=DIGITS,
-        input_scale=1 / 255), backend="tensorflow"),
-    Case("reviews", text_classifier, TaskInfo(
-        kind="text_classification", input_shape=[TEXT_LENGTH],
-        class_names=["negative", "neutral", "positive"], vocabulary="vocab.txt"), VOCABULARY),
-    Case("imdb", string_text_classifier, TaskInfo(
-        kind="text_classification", class_names=["negative", "positive"]),
-        backend="tensorflow"),
-    Case("heart", tabular_classifier, TaskInfo(
-        kind="tabular_classification", class_names=["healthy", "heart disease"])),
-    Case("housing", tabular_regressor, TaskInfo(
-        kind="tabular_regression", input_shape=[3], feature_names=["rooms", "age", "tax"])),
-    Case("nab", series_autoencoder, TaskInfo(kind="timeseries_anomaly_detection",
-                                             input_shape=[WINDOW, 1])),
-    Case("weather", series_forecaster, TaskInfo(kind="timeseries_forecasting")),
-    Case("denoiser", image_autoencoder, TaskInfo(kind="image_denoising", input_scale=1 / 255)),
-    Case("dcgan", generator, TaskInfo(kind="gan")),
-    Case("siamese", two_input_model, TaskInfo(kind="similarity_learning")),
-)}
+CASES: dict[str, Case] = {
+    case.slug: case
+    for case in (
+        Case(
+            "digits",
+            image_classifier,
+            TaskInfo(
+                kind="image_classification",
+                input_shape=[28, 28, 1],
+                class_names=DIGITS,
+                input_scale=1 / 255,
+            ),
+            backend="tensorflow",
+        ),
+        Case(
+            "reviews",
+            text_classifier,
+            TaskInfo(
+                kind="text_classification",
+                input_shape=[TEXT_LENGTH],
+                class_names=["negative", "neutral", "positive"],
+                vocabulary="vocab.txt",
+            ),
+            VOCABULARY,
+        ),
+        Case(
+            "imdb",
+            string_text_classifier,
+            TaskInfo(kind="text_classification", class_names=["negative", "positive"]),
+            backend="tensorflow",
+        ),
+        Case(
+            "heart",
+            tabular_classifier,
+            TaskInfo(kind="tabular_classification", class_names=["healthy", "heart disease"]),
+        ),
+        Case(
+            "housing",
+            tabular_regressor,
+            TaskInfo(
+                kind="tabular_regression", input_shape=[3], feature_names=["rooms", "age", "tax"]
+            ),
+        ),
+        Case(
+            "nab",
+            series_autoencoder,
+            TaskInfo(kind="timeseries_anomaly_detection", input_shape=[WINDOW, 1]),
+        ),
+        Case("weather", series_forecaster, TaskInfo(kind="timeseries_forecasting")),
+        Case("denoiser", image_autoencoder, TaskInfo(kind="image_denoising", input_scale=1 / 255)),
+        Case("dcgan", generator, TaskInfo(kind="gan")),
+        Case("siamese", two_input_model, TaskInfo(kind="similarity_learning")),
+    )
+}
 
 
 # -- reproductions ---------------------------------------------------------------------------
@@ -174,10 +208,15 @@ def write_manifest(root: Path, case: Case, **example: Any) -> Path:
         title=example.pop("title", f"Tiny {case.task.kind.replace('_', ' ')}"),
         authors=[Author("Ada Lovelace", "https://example.org/ada"), Author("Alan Turing")],
         description=example.pop("description", f"A tiny {case.slug} model for the Space tests."),
-        category="vision", name=case.slug, date_created="2020/05/01", **example,
+        category="vision",
+        name=case.slug,
+        date_created="2020/05/01",
+        **example,
     )
     manifest = Manifest(
-        slug=case.slug, example=info, task=case.task,
+        slug=case.slug,
+        example=info,
+        task=case.task,
         metrics=[Metric(name="accuracy", split="test", value=0.9, tolerance=0.05)],
         hub=HubInfo(repo_id=f"sprint-tests/{case.slug}"),
         run=RunConfig(backend=case.backend, seeds=1),  # the one run write_run() makes
@@ -188,20 +227,43 @@ def write_manifest(root: Path, case: Case, **example: Any) -> Path:
     return folder
 
 
-def write_run(repro_dir: Path, model, run_id: str = "20250101-000000-s0", *,
-              accuracy: float = 0.93, env: dict[str, Any] | None = None) -> Path:
+def write_run(
+    repro_dir: Path,
+    model,
+    run_id: str = "20250101-000000-s0",
+    *,
+    accuracy: float = 0.93,
+    env: dict[str, Any] | None = None,
+) -> Path:
     """A complete run folder holding ``model`` (saved) and the records a run writes."""
     folder = Path(repro_dir) / "runs" / run_id
     folder.mkdir(parents=True, exist_ok=True)
-    info = {"run_id": run_id, "group": run_id.rsplit("-s", 1)[0], "seed": 0,
-            "backend": "tensorflow", "smoke": False, "status": "complete",
-            "started": "2025-01-01T00:00:00"}
+    info = {
+        "run_id": run_id,
+        "group": run_id.rsplit("-s", 1)[0],
+        "seed": 0,
+        "backend": "tensorflow",
+        "smoke": False,
+        "status": "complete",
+        "started": "2025-01-01T00:00:00",
+    }
     (folder / "run.json").write_text(json.dumps(info))
-    (folder / "metrics.json").write_text(json.dumps(
-        {"final": {"test": {"accuracy": accuracy}}, "history": {}, "epochs": 1}))
-    (folder / "env.json").write_text(json.dumps(env if env is not None else {
-        "python": "3.11.9", "keras": "3.11.1", "backend": "tensorflow",
-        "backend_version": "2.19.0", "versions": {"tensorflow": "2.19.0"}}))
+    (folder / "metrics.json").write_text(
+        json.dumps({"final": {"test": {"accuracy": accuracy}}, "history": {}, "epochs": 1})
+    )
+    (folder / "env.json").write_text(
+        json.dumps(
+            env
+            if env is not None
+            else {
+                "python": "3.11.9",
+                "keras": "3.11.1",
+                "backend": "tensorflow",
+                "backend_version": "2.19.0",
+                "versions": {"tensorflow": "2.19.0"},
+            }
+        )
+    )
     model.save(folder / "model.keras")
     return folder
 
@@ -240,8 +302,9 @@ class RunningApp:
 
 
 @contextmanager
-def running_app(folder: Path, model_value: str | None, *, timeout: float = 240) -> Iterator[
-        RunningApp]:
+def running_app(
+    folder: Path, model_value: str | None, *, timeout: float = 240
+) -> Iterator[RunningApp]:
     """Start ``python app.py`` in ``folder`` on a free port; stop it afterwards.
 
     Examples are cached at start-up, as Hugging Face Spaces do: Gradio runs the caching
@@ -249,8 +312,13 @@ def running_app(folder: Path, model_value: str | None, *, timeout: float = 240) 
     """
     port = free_port()
     log = Path(folder).parent / f"{Path(folder).name}.app.log"
-    process = start_app(folder, model_value=model_value, port=port, log_path=log,
-                        extra_env={"GRADIO_CACHE_EXAMPLES": "true"})
+    process = start_app(
+        folder,
+        model_value=model_value,
+        port=port,
+        log_path=log,
+        extra_env={"GRADIO_CACHE_EXAMPLES": "true"},
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         startup = wait_for_app(url, process, timeout=timeout, log_path=log)

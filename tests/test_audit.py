@@ -57,7 +57,8 @@ def test_moving_a_tolerance_after_the_runs_is_reported_with_both_values(tmp_path
     found = audit(repro)
     assert found.moved_targets == [
         "test accuracy changed after the runs: was 0.99 >= with tolerance 0.01, "
-        "now 0.99 >= with tolerance 0.05"]
+        "now 0.99 >= with tolerance 0.05"
+    ]
     level, missing = verdict_level("pass", found, complete_seeds=3, seeds_required=3)
     assert level == "pass" and "targets changed after the runs" in missing
 
@@ -108,8 +109,9 @@ def test_the_check_says_loudly_that_targets_moved(tmp_path):
     manifest.metrics = [dataclasses.replace(accuracy_metric(), value=0.985)]
     manifest.save(repro)
     report = check_reproduction(repro)
-    assert report.warnings[0].startswith("TARGETS CHANGED AFTER THE RUNS: test accuracy "
-                                         "changed after the runs: was 0.99")
+    assert report.warnings[0].startswith(
+        "TARGETS CHANGED AFTER THE RUNS: test accuracy changed after the runs: was 0.99"
+    )
     assert report.level == "pass" and "targets changed after the runs" in report.level_missing
 
 

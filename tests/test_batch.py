@@ -28,8 +28,16 @@ model.fit(x, y, epochs=2, batch_size=16, verbose=2)
 def tiny(root: Path, slug: str, *, seeds: int, loss_bound: float) -> Path:
     folder = make_reproduction(root, slug, TINY_FIT, seeds=seeds)
     manifest = Manifest.load(folder)
-    manifest.metrics = [Metric(name="loss", split="train", value=loss_bound, direction="lower",
-                               tolerance=0.0, sentence="a train loss under the bound")]
+    manifest.metrics = [
+        Metric(
+            name="loss",
+            split="train",
+            value=loss_bound,
+            direction="lower",
+            tolerance=0.0,
+            sentence="a train loss under the bound",
+        )
+    ]
     manifest.save(folder)
     return folder
 
@@ -53,7 +61,10 @@ def first_batch(batch_root):
 
 def test_every_seed_runs_as_one_job_and_the_seeds_form_one_set(first_batch, batch_root):
     assert [(j.slug, j.seed, j.state) for j in first_batch.jobs] == [
-        ("passes", 0, "complete"), ("passes", 1, "complete"), ("fails", 0, "complete")]
+        ("passes", 0, "complete"),
+        ("passes", 1, "complete"),
+        ("fails", 0, "complete"),
+    ]
     runs = sorted((batch_root / "reproductions" / "passes" / "runs").iterdir())
     groups = {json.loads((r / "run.json").read_text())["group"] for r in runs}
     assert len(runs) == 2 and len(groups) == 1
@@ -98,8 +109,9 @@ def test_an_edited_script_makes_its_set_run_again(first_batch, batch_root, tmp_p
 def test_the_command_line_runs_a_smoke_batch_with_a_summary(batch_root, capsys):
     summary = batch_root / "summary.json"
     with isolated_env(batch_root, PYTHONPATH=child_pythonpath()):
-        code = main(["run", "--all", "--jobs", "2", "--seeds", "1", "--smoke",
-                     "--summary", str(summary)])
+        code = main(
+            ["run", "--all", "--jobs", "2", "--seeds", "1", "--smoke", "--summary", str(summary)]
+        )
     out = capsys.readouterr().out
     assert code == 0, out
     data = json.loads(summary.read_text())

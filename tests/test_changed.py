@@ -18,16 +18,22 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.fixture
 def repo(tmp_path, monkeypatch):
     """A git repo whose main holds reproductions a, b and c, with branch ``pr`` checked out."""
-    for key, value in {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-                       "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",
-                       "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"}.items():
+    for key, value in {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("SPRINT_ROOT", str(tmp_path))
     git(tmp_path, "init", "-q", "-b", "main")
@@ -58,7 +64,8 @@ def test_committed_staged_unstaged_and_untracked_changes_all_count(repo):
     write_reproduction(repo, "d")  # untracked, brand new
     assert changed_slugs("main", repo) == ["a", "b", "d"]
     (repo / "reproductions" / "c" / "reproduction.toml").write_text(
-        (repo / "reproductions" / "c" / "reproduction.toml").read_text() + "# edited\n")
+        (repo / "reproductions" / "c" / "reproduction.toml").read_text() + "# edited\n"
+    )
     assert changed_slugs("main", repo) == ["a", "b", "c", "d"]
 
 
@@ -81,8 +88,13 @@ def test_deleted_reproductions_are_not_listed(repo):
 
 def test_only_safe_reproduction_folder_names_are_listed(tmp_path):
     write_reproduction(tmp_path, "ok")
-    paths = ["reproductions/ok/train.py", "reproductions/$(evil)/x", "reproductions/README.md",
-             "toolkit/check.py", "reproductions/gone/train.py"]
+    paths = [
+        "reproductions/ok/train.py",
+        "reproductions/$(evil)/x",
+        "reproductions/README.md",
+        "toolkit/check.py",
+        "reproductions/gone/train.py",
+    ]
     assert slugs_in(paths, tmp_path) == ["ok"]
 
 
@@ -111,11 +123,27 @@ def test_module_runs_with_the_standard_library_only(repo):
     (no site-packages, so any third-party import would fail)."""
     (repo / "reproductions" / "b" / "train.py").write_text("print(1)\n")
     done = subprocess.run(
-        [sys.executable, "-S", "-m", "toolkit.changed", "--base", "main", "--json",
-         "--root", str(repo)],
-        cwd=REPO_ROOT, capture_output=True, text=True)
+        [
+            sys.executable,
+            "-S",
+            "-m",
+            "toolkit.changed",
+            "--base",
+            "main",
+            "--json",
+            "--root",
+            str(repo),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == ["b"]
-    bad = subprocess.run([sys.executable, "-S", "-m", "toolkit.changed", "--base", "nope",
-                          "--root", str(repo)], cwd=REPO_ROOT, capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-S", "-m", "toolkit.changed", "--base", "nope", "--root", str(repo)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2 and "error: git merge-base failed" in bad.stderr

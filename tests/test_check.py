@@ -32,31 +32,40 @@ def runs(*values, key="accuracy", split="test"):
 # -- metric names -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "logs", "expected"), [
-    ("accuracy", {"loss": 1, "accuracy": 1}, "accuracy"),
-    ("accuracy", {"loss": 1, "acc": 1}, "acc"),
-    ("accuracy", {"loss": 1, "sparse_categorical_accuracy": 1}, "sparse_categorical_accuracy"),
-    ("accuracy", {"loss": 1, "binary_accuracy": 1}, "binary_accuracy"),
-    ("accuracy", {"loss": 1, "compile_metrics": 1}, "compile_metrics"),
-    ("top-5 accuracy", {"loss": 1, "sparse_top_k_categorical_accuracy": 1},
-     "sparse_top_k_categorical_accuracy"),
-    ("top-5 accuracy", {"accuracy": 1, "top-5-accuracy": 1}, "top-5-accuracy"),
-    ("mae", {"loss": 1, "mean_absolute_error": 1}, "mean_absolute_error"),
-    ("auc", {"loss": 1, "auc_1": 1}, "auc_1"),
-    ("loss", {"loss": 1, "compile_metrics": 1}, "loss"),
-    ("accuracy", {"loss": 1, "val_accuracy": 1}, "val_accuracy"),
-])
+@pytest.mark.parametrize(
+    ("name", "logs", "expected"),
+    [
+        ("accuracy", {"loss": 1, "accuracy": 1}, "accuracy"),
+        ("accuracy", {"loss": 1, "acc": 1}, "acc"),
+        ("accuracy", {"loss": 1, "sparse_categorical_accuracy": 1}, "sparse_categorical_accuracy"),
+        ("accuracy", {"loss": 1, "binary_accuracy": 1}, "binary_accuracy"),
+        ("accuracy", {"loss": 1, "compile_metrics": 1}, "compile_metrics"),
+        (
+            "top-5 accuracy",
+            {"loss": 1, "sparse_top_k_categorical_accuracy": 1},
+            "sparse_top_k_categorical_accuracy",
+        ),
+        ("top-5 accuracy", {"accuracy": 1, "top-5-accuracy": 1}, "top-5-accuracy"),
+        ("mae", {"loss": 1, "mean_absolute_error": 1}, "mean_absolute_error"),
+        ("auc", {"loss": 1, "auc_1": 1}, "auc_1"),
+        ("loss", {"loss": 1, "compile_metrics": 1}, "loss"),
+        ("accuracy", {"loss": 1, "val_accuracy": 1}, "val_accuracy"),
+    ],
+)
 def test_manifest_names_find_their_keras_log_key(name, logs, expected):
     assert find_log_key(Metric(name, "test", 0.5), logs) == expected
 
 
-@pytest.mark.parametrize(("name", "logs"), [
-    ("accuracy", {"loss": 1, "mae": 1}),
-    ("top-3 accuracy", {"sparse_top_k_categorical_accuracy": 1}),  # Keras' default k is 5
-    ("accuracy", {"loss": 1, "compile_metrics": 1, "auc": 1}),  # compile_metrics ambiguous
-    ("loss", {"compile_metrics": 1}),
-    ("auc", {"auc_1": 1, "auc_2": 1}),
-])
+@pytest.mark.parametrize(
+    ("name", "logs"),
+    [
+        ("accuracy", {"loss": 1, "mae": 1}),
+        ("top-3 accuracy", {"sparse_top_k_categorical_accuracy": 1}),  # Keras' default k is 5
+        ("accuracy", {"loss": 1, "compile_metrics": 1, "auc": 1}),  # compile_metrics ambiguous
+        ("loss", {"compile_metrics": 1}),
+        ("auc", {"auc_1": 1, "auc_2": 1}),
+    ],
+)
 def test_no_guess_when_the_log_key_is_absent_or_ambiguous(name, logs):
     assert find_log_key(Metric(name, "test", 0.5), logs) is None
 
@@ -100,13 +109,17 @@ def test_lower_is_better_passes_below_value_plus_tolerance():
     result = judge(loss, runs(0.0401, key="loss"))
     assert result.verdict == FAIL
     assert result.explanation == (
-        "test loss: 0.0401 from 1 run (std n/a) > 0.04 (reported ~0.03 + 0.01 abs)")
+        "test loss: 0.0401 from 1 run (std n/a) > 0.04 (reported ~0.03 + 0.01 abs)"
+    )
 
 
-@pytest.mark.parametrize(("qualifier", "direction", "passing", "failing"), [
-    ("at_least", "higher", 0.9, 0.8899),
-    ("at_most", "lower", 0.91, 0.9101),
-])
+@pytest.mark.parametrize(
+    ("qualifier", "direction", "passing", "failing"),
+    [
+        ("at_least", "higher", 0.9, 0.8899),
+        ("at_most", "lower", 0.91, 0.9101),
+    ],
+)
 def test_qualifiers_bound_the_claimed_side(qualifier, direction, passing, failing):
     metric = Metric("mae", "test", 0.9, direction=direction, qualifier=qualifier, tolerance=0.01)
     assert judge(metric, runs(passing, key="mae")).verdict == PASS
@@ -134,7 +147,8 @@ def test_single_run_reports_std_as_not_available():
     result = judge(accuracy_metric(), runs(0.9912))
     assert (result.n, result.mean, result.std) == (1, 0.9912, None)
     assert result.explanation == (
-        "test accuracy: 0.9912 from 1 run (std n/a) >= 0.98 (reported ~0.99 - 0.01 abs)")
+        "test accuracy: 0.9912 from 1 run (std n/a) >= 0.98 (reported ~0.99 - 0.01 abs)"
+    )
 
 
 def test_three_seeds_give_mean_sample_std_min_max_and_every_value():
@@ -146,11 +160,15 @@ def test_three_seeds_give_mean_sample_std_min_max_and_every_value():
     assert result.std == pytest.approx(statistics.stdev(values))  # sample std (n - 1)
     assert (result.min, result.max) == (0.9905, 0.9919)
     assert [(v.run_id, v.seed, v.value) for v in result.values] == [
-        ("run-0", 0, 0.9905), ("run-1", 1, 0.9912), ("run-2", 2, 0.9919)]
+        ("run-0", 0, 0.9905),
+        ("run-1", 1, 0.9912),
+        ("run-2", 2, 0.9919),
+    ]
     assert result.log_key == "final.test.accuracy"
     assert result.explanation == (
         "test accuracy: mean 0.9912 over 3 seeds (0.9905, 0.9912, 0.9919), std 0.0007 "
-        ">= 0.98 (reported ~0.99 - 0.01 abs)")
+        ">= 0.98 (reported ~0.99 - 0.01 abs)"
+    )
 
 
 def test_the_mean_is_judged_not_each_seed():
@@ -206,14 +224,15 @@ def test_a_seed_that_lacks_the_metric_makes_it_missing():
 
 def evaluated(*calls_per_run):
     """One Recorded per run, whose script called evaluate() once per dict given."""
-    return [Recorded(f"run-{i}", i, {"test": dict(calls[-1])}, evaluations=tuple(calls))
-            for i, calls in enumerate(calls_per_run)]
+    return [
+        Recorded(f"run-{i}", i, {"test": dict(calls[-1])}, evaluations=tuple(calls))
+        for i, calls in enumerate(calls_per_run)
+    ]
 
 
 def test_an_earlier_evaluate_call_is_judged_through_run_key():
     recorded = evaluated(({"acc": 0.74}, {"acc": 0.80}), ({"acc": 0.75}, {"acc": 0.81}))
-    baseline = Metric("baseline_acc", "test", 0.7352, tolerance=0.03,
-                      run_key="evaluations[0].acc")
+    baseline = Metric("baseline_acc", "test", 0.7352, tolerance=0.03, run_key="evaluations[0].acc")
     result = judge(baseline, recorded)
     assert result.verdict == PASS and result.log_key == "evaluations[0].acc"
     assert [v.value for v in result.values] == [0.74, 0.75]  # not the final 0.80, 0.81
@@ -223,15 +242,20 @@ def test_an_earlier_evaluate_call_is_judged_through_run_key():
 
 def test_an_earlier_evaluation_fails_like_any_other():
     recorded = evaluated(({"acc": 0.60}, {"acc": 0.80}))
-    result = judge(Metric("baseline_acc", "test", 0.7352, tolerance=0.03,
-                          run_key="evaluations[0].acc"), recorded)
+    result = judge(
+        Metric("baseline_acc", "test", 0.7352, tolerance=0.03, run_key="evaluations[0].acc"),
+        recorded,
+    )
     assert result.verdict == FAIL and "0.6" in result.explanation
 
 
-@pytest.mark.parametrize(("run_key", "message"), [
-    ("evaluations[2].acc", "made 2 evaluate() call(s), so it has no evaluations[2]"),
-    ("evaluations[0].auc", "evaluations[0] of run run-0 has no 'auc' (it has: acc)"),
-])
+@pytest.mark.parametrize(
+    ("run_key", "message"),
+    [
+        ("evaluations[2].acc", "made 2 evaluate() call(s), so it has no evaluations[2]"),
+        ("evaluations[0].auc", "evaluations[0] of run run-0 has no 'auc' (it has: acc)"),
+    ],
+)
 def test_an_evaluation_the_runs_do_not_have_is_missing_and_says_why(run_key, message):
     recorded = evaluated(({"acc": 0.74}, {"acc": 0.80}))
     result = judge(Metric("baseline_acc", "test", 0.7, run_key=run_key), recorded)
@@ -239,15 +263,22 @@ def test_an_evaluation_the_runs_do_not_have_is_missing_and_says_why(run_key, mes
 
 
 def test_evaluations_are_read_from_metrics_json(tmp_path):
-    folder = write_reproduction(tmp_path, metrics=[
-        accuracy_metric(),
-        accuracy_metric(name="baseline_acc", value=0.7, required=False,
-                        run_key="evaluations[0].accuracy"),
-    ])
+    folder = write_reproduction(
+        tmp_path,
+        metrics=[
+            accuracy_metric(),
+            accuracy_metric(
+                name="baseline_acc", value=0.7, required=False, run_key="evaluations[0].accuracy"
+            ),
+        ],
+    )
     run = write_run(folder, "r-s0", final={"test": {"accuracy": 0.99}})
     metrics = run / "metrics.json"
-    metrics.write_text(metrics.read_text().replace(
-        '"evaluations": []', '"evaluations": [{"accuracy": 0.71}, {"accuracy": 0.99}]'))
+    metrics.write_text(
+        metrics.read_text().replace(
+            '"evaluations": []', '"evaluations": [{"accuracy": 0.71}, {"accuracy": 0.99}]'
+        )
+    )
     report = check_reproduction(folder)
     baseline = next(r for r in report.results if r.metric.name == "baseline_acc")
     assert (baseline.verdict, baseline.mean) == (PASS, 0.71)
@@ -291,17 +322,26 @@ def test_a_required_metric_missing_from_the_run_cannot_be_checked(tmp_path):
     assert "has: accuracy, loss" in report.results[0].explanation
 
 
-@pytest.mark.parametrize(("setup", "message"), [
-    (lambda repro: None, "No runs found for mnist_convnet"),
-    (lambda repro: write_set(repro, "smoke", [0.99], smoke=True),
-     "Only smoke runs found for mnist_convnet"),
-    (lambda repro: write_run(repro, "r1", status="failed", reason="CUDA out of memory"),
-     "the latest, r1, is failed (CUDA out of memory). Where: reproductions/mnist_convnet/runs/r1"
-     "/train.log. How to fix: fix the cause"),
-    (lambda repro: write_run(repro, "r1", status="running"),
-     "the latest, r1, is running. Where: reproductions/mnist_convnet/runs/r1/train.log. "
-     "How to fix: wait for it to finish"),
-])
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda repro: None, "No runs found for mnist_convnet"),
+        (
+            lambda repro: write_set(repro, "smoke", [0.99], smoke=True),
+            "Only smoke runs found for mnist_convnet",
+        ),
+        (
+            lambda repro: write_run(repro, "r1", status="failed", reason="CUDA out of memory"),
+            "the latest, r1, is failed (CUDA out of memory). Where: "
+            "reproductions/mnist_convnet/runs/r1/train.log. How to fix: fix the cause",
+        ),
+        (
+            lambda repro: write_run(repro, "r1", status="running"),
+            "the latest, r1, is running. Where: reproductions/mnist_convnet/runs/r1/train.log. "
+            "How to fix: wait for it to finish",
+        ),
+    ],
+)
 def test_no_usable_run_cannot_be_checked(tmp_path, setup, message):
     repro = write_reproduction(tmp_path)
     setup(repro)
@@ -330,11 +370,14 @@ def test_run_picks_a_set_or_a_single_run(tmp_path):
     assert single.verdict == ERROR and "1 complete run(s) of the 3 seeds" in single.error
 
 
-@pytest.mark.parametrize(("run", "message"), [
-    ("nope", "No run or set named 'nope'"),
-    ("smoke-s0", "Run smoke-s0 is a smoke run; smoke runs are never checked"),
-    ("broken", "Run broken did not complete (broken: failed (NaN loss))"),
-])
+@pytest.mark.parametrize(
+    ("run", "message"),
+    [
+        ("nope", "No run or set named 'nope'"),
+        ("smoke-s0", "Run smoke-s0 is a smoke run; smoke runs are never checked"),
+        ("broken", "Run broken did not complete (broken: failed (NaN loss))"),
+    ],
+)
 def test_run_that_cannot_be_used_is_explained(tmp_path, run, message):
     repro = write_reproduction(tmp_path)
     write_set(repro, "ok", [0.99])
@@ -349,21 +392,24 @@ def test_run_that_cannot_be_used_is_explained(tmp_path, run, message):
 def test_a_set_missing_a_seed_cannot_pass(tmp_path):
     repro = write_reproduction(tmp_path, seeds=3)
     write_set(repro, "g", [0.99, 0.99], started="2025-01-01")
-    write_run(repro, "g-s2", group="g", seed=2, status="failed", reason="killed",
-              started="2025-01-01.2")
+    write_run(
+        repro, "g-s2", group="g", seed=2, status="failed", reason="killed", started="2025-01-01.2"
+    )
     report = check_reproduction(repro)
     assert report.verdict == ERROR and report.exit_code == 2 and report.results == []
     assert report.error.startswith(
         "Set g has 2 complete run(s) of the 3 seeds the manifest asks for, so it cannot be "
-        "judged (run g-s2 of set g is failed (killed); it is not judged)")
+        "judged (run g-s2 of set g is failed (killed); it is not judged)"
+    )
     assert "(missing seed(s): 2)" in report.error
 
 
 def test_left_out_runs_of_a_complete_set_are_warned_about(tmp_path):
     repro = write_reproduction(tmp_path, seeds=2)
     write_set(repro, "g", [0.99, 0.99], started="2025-01-01")
-    write_run(repro, "g-s2", group="g", seed=2, status="failed", reason="killed",
-              started="2025-01-01.2")
+    write_run(
+        repro, "g-s2", group="g", seed=2, status="failed", reason="killed", started="2025-01-01.2"
+    )
     write_run(repro, "later", status="running", started="2025-05-01")
     report = check_reproduction(repro)
     assert report.verdict == PASS and report.run_ids == ["g-s0", "g-s1"]
@@ -382,11 +428,14 @@ def test_a_malformed_manifest_cannot_be_checked(tmp_path):
     assert "metrics[0]" in report.error and "incomplete" in report.error
 
 
-@pytest.mark.parametrize(("metrics", "message"), [
-    ([], "no required metric"),
-    ([accuracy_metric(required=False)], "no required metric"),
-    ([accuracy_metric(qualifier="at_most")], "a check that cannot fail"),
-])
+@pytest.mark.parametrize(
+    ("metrics", "message"),
+    [
+        ([], "no required metric"),
+        ([accuracy_metric(required=False)], "no required metric"),
+        ([accuracy_metric(qualifier="at_most")], "a check that cannot fail"),
+    ],
+)
 def test_a_manifest_that_gives_nothing_to_judge_cannot_be_checked(tmp_path, metrics, message):
     repro = write_reproduction(tmp_path, metrics=metrics)
     write_set(repro, "g", [0.99])
@@ -394,13 +443,28 @@ def test_a_manifest_that_gives_nothing_to_judge_cannot_be_checked(tmp_path, metr
     assert report.verdict == ERROR and message in report.error
 
 
-@pytest.mark.parametrize(("env", "expected"), [
-    ({"device": "NVIDIA H100 80GB HBM3", "device_kind": "gpu",
-      "accelerators": ["NVIDIA H100 80GB HBM3"]}, "NVIDIA H100 80GB HBM3"),
-    ({"device": "NVIDIA A100", "accelerators": ["NVIDIA A100", "NVIDIA A100"]}, "NVIDIA A100 x2"),
-    ({"device": "AMD EPYC 7B13", "device_kind": "cpu", "accelerators": []}, "AMD EPYC 7B13 (CPU)"),
-    ({}, ""),
-])
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {
+                "device": "NVIDIA H100 80GB HBM3",
+                "device_kind": "gpu",
+                "accelerators": ["NVIDIA H100 80GB HBM3"],
+            },
+            "NVIDIA H100 80GB HBM3",
+        ),
+        (
+            {"device": "NVIDIA A100", "accelerators": ["NVIDIA A100", "NVIDIA A100"]},
+            "NVIDIA A100 x2",
+        ),
+        (
+            {"device": "AMD EPYC 7B13", "device_kind": "cpu", "accelerators": []},
+            "AMD EPYC 7B13 (CPU)",
+        ),
+        ({}, ""),
+    ],
+)
 def test_device_is_described_from_env_json(env, expected):
     assert describe_device(env) == expected
 
@@ -436,5 +500,4 @@ def test_a_different_number_of_epochs_than_reported_is_warned_about(tmp_path):
     write_set(repro, "g", [0.99])  # the fixture's metrics.json says 1 epoch
     report = check_reproduction(repro)
     assert report.verdict == PASS
-    assert report.warnings == [
-        "test accuracy was reported after 50 epochs; the runs trained 1"]
+    assert report.warnings == ["test accuracy was reported after 50 epochs; the runs trained 1"]

@@ -44,9 +44,11 @@ def test_exit_2_when_it_cannot_check(root, capsys, setup):
         write_run(repro, "r", final={"test": {"loss": 0.1, "mae": 0.3}})
     assert main(["check", "todo"]) == 2
     out = capsys.readouterr().out
-    expected = {"no_run": "No runs found for todo",
-                "smoke_only": "Only smoke runs found for todo",
-                "metric_missing": "did not record it"}[setup]
+    expected = {
+        "no_run": "No runs found for todo",
+        "smoke_only": "Only smoke runs found for todo",
+        "metric_missing": "did not record it",
+    }[setup]
     assert expected in out
 
 
@@ -60,8 +62,10 @@ def test_a_malformed_manifest_exits_2(root, capsys):
 def test_all_checks_every_reproduction_and_json_is_parseable(root, capsys, json_flag):
     assert main(["check", "--all", *json_flag]) == 1
     doc = json.loads(capsys.readouterr().out)
-    assert [(r["slug"], r["verdict"]) for r in doc["reports"]] == [("bad", "fail"),
-                                                                   ("good", "pass")]
+    assert [(r["slug"], r["verdict"]) for r in doc["reports"]] == [
+        ("bad", "fail"),
+        ("good", "pass"),
+    ]
 
 
 def test_run_selects_an_older_set(root, capsys):
@@ -93,13 +97,16 @@ def test_slug_is_taken_from_the_current_folder(root, capsys, monkeypatch):
     assert json.loads(capsys.readouterr().out)["reports"][0]["slug"] == "bad"
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["check"], "No reproduction selected"),
-    (["check", "nope"], "No reproduction named 'nope'"),
-    (["check", "../etc"], "not a valid reproduction name"),
-    (["check", "good", "bad", "--run", "g"], "--run names one run"),
-    (["check", "--format", "yaml", "good"], "invalid choice"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["check"], "No reproduction selected"),
+        (["check", "nope"], "No reproduction named 'nope'"),
+        (["check", "../etc"], "not a valid reproduction name"),
+        (["check", "good", "bad", "--run", "g"], "--run names one run"),
+        (["check", "--format", "yaml", "good"], "invalid choice"),
+    ],
+)
 def test_bad_usage_exits_2(root, capsys, argv, message):
     assert main(argv) == 2
     assert message in capsys.readouterr().err
@@ -113,10 +120,16 @@ def test_help_lists_examples_and_exit_codes(capsys):
 
 
 def test_check_imports_no_ml_framework(root):
-    code = ("import sys; from toolkit.cli import main; code = main(['check', 'good']); "
-            "heavy = {'keras', 'tensorflow', 'jax', 'torch', 'gradio', 'matplotlib'}; "
-            "assert not heavy & set(sys.modules), heavy & set(sys.modules); sys.exit(code)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env={"SPRINT_ROOT": str(root), "PATH": "/usr/bin:/bin"})
+    code = (
+        "import sys; from toolkit.cli import main; code = main(['check', 'good']); "
+        "heavy = {'keras', 'tensorflow', 'jax', 'torch', 'gradio', 'matplotlib'}; "
+        "assert not heavy & set(sys.modules), heavy & set(sys.modules); sys.exit(code)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"SPRINT_ROOT": str(root), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     assert "good: pass" in done.stdout

@@ -19,8 +19,16 @@ from toolkit.report_formats import render
 def reports(tmp_path):
     """Three reproductions: one passes (with a failing optional metric), one fails, one
     cannot be checked (no run)."""
-    optional = Metric("loss", "test", 0.01, direction="lower", tolerance=0.001,
-                      required=False, origin="prose", sentence="a loss | of 0.01")
+    optional = Metric(
+        "loss",
+        "test",
+        0.01,
+        direction="lower",
+        tolerance=0.001,
+        required=False,
+        origin="prose",
+        sentence="a loss | of 0.01",
+    )
     passing = write_reproduction(tmp_path, "mnist_convnet", [accuracy_metric(), optional])
     write_set(passing, "g1", [0.9905, 0.9912, 0.9919])
     failing = write_reproduction(tmp_path, "imdb_lstm", [accuracy_metric(split="validation")])
@@ -35,25 +43,61 @@ def test_json_has_the_documented_keys_and_only_json_numbers(reports):
     assert (doc["schema"], doc["verdict"], doc["exit_code"]) == ("keras-sprint/check/1", "error", 2)
     assert doc["judged"] == "mean over seeds"
     first = doc["reports"][0]
-    assert set(first) == {"slug", "verdict", "exit_code", "level", "level_missing",
-                          "seeds_required", "provenance", "error", "warnings", "group",
-                          "run_ids", "backend", "device", "metrics"}
+    assert set(first) == {
+        "slug",
+        "verdict",
+        "exit_code",
+        "level",
+        "level_missing",
+        "seeds_required",
+        "provenance",
+        "error",
+        "warnings",
+        "group",
+        "run_ids",
+        "backend",
+        "device",
+        "metrics",
+    }
     assert first["level"] == "pass"  # fixture runs recorded no hashes: not verified
     assert any("recorded no hash" in m for m in first["level_missing"])
     assert [r["run_id"] for r in first["provenance"]["runs"]] == ["g1-s0", "g1-s1", "g1-s2"]
     assert (first["slug"], first["verdict"], first["device"]) == ("mnist_convnet", "pass", DEVICE)
     accuracy = first["metrics"][0]
     assert set(accuracy) == {
-        "key", "name", "split", "required", "reported", "direction", "tolerance",
-        "tolerance_kind", "bounds", "log_key", "values", "n", "mean", "std", "min", "max",
-        "rule", "alpha", "p_value", "ci95", "decisive", "seeds_for_decision",
-        "verdict", "explanation"}
+        "key",
+        "name",
+        "split",
+        "required",
+        "reported",
+        "direction",
+        "tolerance",
+        "tolerance_kind",
+        "bounds",
+        "log_key",
+        "values",
+        "n",
+        "mean",
+        "std",
+        "min",
+        "max",
+        "rule",
+        "alpha",
+        "p_value",
+        "ci95",
+        "decisive",
+        "seeds_for_decision",
+        "verdict",
+        "explanation",
+    }
     assert accuracy["rule"] == "mean" and accuracy["ci95"]["confidence"] == 0.95
     assert accuracy["ci95"]["low"] < accuracy["mean"] < accuracy["ci95"]["high"]
     assert accuracy["bounds"] == {"low": pytest.approx(0.98), "high": None}  # inf -> null
-    assert accuracy["values"] == [{"run_id": "g1-s0", "seed": 0, "value": 0.9905},
-                                  {"run_id": "g1-s1", "seed": 1, "value": 0.9912},
-                                  {"run_id": "g1-s2", "seed": 2, "value": 0.9919}]
+    assert accuracy["values"] == [
+        {"run_id": "g1-s0", "seed": 0, "value": 0.9905},
+        {"run_id": "g1-s1", "seed": 1, "value": 0.9912},
+        {"run_id": "g1-s2", "seed": 2, "value": 0.9919},
+    ]
     assert accuracy["std"] == pytest.approx(0.0007)
     assert accuracy["reported"]["sentence"] == "This model achieves ~99% test accuracy."
     single = doc["reports"][1]["metrics"][0]
@@ -75,12 +119,18 @@ def test_markdown_is_a_pull_request_comment(reports):
     assert lines[0] == "## ⚠️ Reproduction check: could not check"
     assert "The mean over seeds is judged" in text
     assert "### ✅ `mnist_convnet`: pass (level: pass)" in lines
-    assert ("| Metric | Split | Reported (source) | Reproduced mean ± std (n seeds) "
-            "| Tolerance: passes when | Verdict |") in lines
-    assert ("| accuracy | test | ~0.99 (description) | 0.9912 ± 0.0007 (n=3) "
-            "| ≥ 0.98 (tol 0.01 abs) | ✅ pass |") in lines
-    assert "| loss | test | ~0.01 (prose) | 0.05 ± 0 (n=3) | ≤ 0.011 (tol 0.001 abs) " \
-           "| ❌ fail (optional) |" in lines
+    assert (
+        "| Metric | Split | Reported (source) | Reproduced mean ± std (n seeds) "
+        "| Tolerance: passes when | Verdict |"
+    ) in lines
+    assert (
+        "| accuracy | test | ~0.99 (description) | 0.9912 ± 0.0007 (n=3) "
+        "| ≥ 0.98 (tol 0.01 abs) | ✅ pass |"
+    ) in lines
+    assert (
+        "| loss | test | ~0.01 (prose) | 0.05 ± 0 (n=3) | ≤ 0.011 (tol 0.001 abs) "
+        "| ❌ fail (optional) |" in lines
+    )
     assert (f"Runs: g1-s0, g1-s1, g1-s2 (set g1) · backend jax · device {DEVICE}") in lines
     assert "### ❌ `imdb_lstm`: fail" in lines
     assert "| accuracy | validation | ~0.99 (description) | 0.95 (n=1) |" in text
@@ -131,11 +181,20 @@ def test_junit_reports_a_metric_the_run_did_not_record_as_an_error(tmp_path):
 def test_table_shows_every_metric_the_runs_and_the_overall_verdict(reports):
     text = render(reports, "table")
     assert "\x1b[" not in text  # no colour unless asked
-    for expected in ("mnist_convnet: pass", "test/accuracy", "0.9912 ± 0.0007", "0.9905,",
-                     "g1-s0, g1-s1, g1-s2", DEVICE, "fail (optional)", "imdb_lstm: fail",
-                     "fail: validation accuracy: 0.95 from 1 run (std n/a) < 0.98",
-                     "no_runs: could not check", "No runs found for no_runs",
-                     "Overall: could not check (exit 2)"):
+    for expected in (
+        "mnist_convnet: pass",
+        "test/accuracy",
+        "0.9912 ± 0.0007",
+        "0.9905,",
+        "g1-s0, g1-s1, g1-s2",
+        DEVICE,
+        "fail (optional)",
+        "imdb_lstm: fail",
+        "fail: validation accuracy: 0.95 from 1 run (std n/a) < 0.98",
+        "no_runs: could not check",
+        "No runs found for no_runs",
+        "Overall: could not check (exit 2)",
+    ):
         assert expected in text, expected
     assert "\x1b[" in render(reports, "table", color=True)
 

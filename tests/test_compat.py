@@ -13,55 +13,112 @@ def fixed(code: str) -> str:
     return apply_fixes(code)[0]
 
 
-@pytest.mark.parametrize(("before", "after", "code"), [
-    ("x = np.float(3)", "x = float(3)", "numpy-alias"),
-    ("m = np.ones(3, dtype=np.bool)", "m = np.ones(3, dtype=bool)", "numpy-alias"),
-    ("a = numpy.object", "a = object", "numpy-alias"),
-    ("y = np.NaN + np.Inf", "y = np.nan + np.inf", "numpy2-alias"),
-    ("z = np.float_(1)", "z = np.float64(1)", "numpy2-alias"),
-    ("opt = keras.optimizers.Adam(lr=1e-3)", "opt = keras.optimizers.Adam(learning_rate=1e-3)",
-     "optimizer-lr"),
-    ("opt = SGD(momentum=0.9,\n    lr=0.1)", "opt = SGD(momentum=0.9,\n    learning_rate=0.1)",
-     "optimizer-lr"),
-    ("layer = layers.experimental.preprocessing.Rescaling(1 / 255)",
-     "layer = layers.Rescaling(1 / 255)", "experimental-preprocessing"),
-    ("from tensorflow.keras.layers.experimental.preprocessing import TextVectorization",
-     "from tensorflow.keras.layers import TextVectorization", "experimental-preprocessing"),
-    ("from tensorflow.keras.layers.experimental import preprocessing",
-     "from tensorflow.keras import layers as preprocessing", "experimental-preprocessing"),
-    ("d = layers.experimental.EinsumDense('ab,bc->ac', 4)",
-     "d = layers.EinsumDense('ab,bc->ac', 4)", "experimental-layer"),
-    ("from tensorflow.python.keras import backend as K",
-     "from tensorflow.keras import backend as K", "tf-python-keras"),
-    ("model.fit_generator(gen, epochs=3)", "model.fit(gen, epochs=3)", "generator-method"),
-    ("model.evaluate_generator(gen)", "model.evaluate(gen)", "generator-method"),
-    ("from keras.utils.np_utils import to_categorical",
-     "from keras.utils import to_categorical", "np-utils"),
-    ("from keras.utils import np_utils", "from keras import utils as np_utils", "np-utils"),
-    ("from tensorflow.keras.preprocessing.sequence import pad_sequences",
-     "from tensorflow.keras.utils import pad_sequences", "preprocessing-path"),
-    ("img = keras.preprocessing.image.load_img(p)", "img = keras.utils.load_img(p)",
-     "preprocessing-path"),
-    ("ds = keras.preprocessing.image_dataset_from_directory('d')",
-     "ds = keras.utils.image_dataset_from_directory('d')", "preprocessing-path"),
-    ("tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)",
-     'tf.get_logger().setLevel("ERROR")', "tf-compat-v1"),
-    ("tf.set_random_seed(42)", "tf.random.set_seed(42)", "tf-compat-v1"),
-    ("from keras.layers.merge import concatenate", "from keras.layers import concatenate",
-     "legacy-layer-module"),
-    ("from keras.engine.topology import Layer", "from keras.layers import Layer",
-     "legacy-layer-module"),
-    ("rnn = layers.CuDNNLSTM(32)", "rnn = layers.LSTM(32)", "cudnn-layer"),
-    ("opt = keras.optimizers.experimental.AdamW()", "opt = keras.optimizers.AdamW()",
-     "optimizer-path"),
-    ("lr = model.optimizer.lr", "lr = model.optimizer.learning_rate", "optimizer-attr"),
-    ("s = tf.keras.experimental.CosineDecay(1e-3, 100)",
-     "s = tf.keras.optimizers.schedules.CosineDecay(1e-3, 100)", "schedule-path"),
-    ("mixed_precision.experimental.set_policy('mixed_float16')",
-     "mixed_precision.set_global_policy('mixed_float16')", "mixed-precision"),
-    ("loss = keras.losses.MeanSquaredError(reduction=keras.losses.Reduction.NONE)",
-     'loss = keras.losses.MeanSquaredError(reduction="none")', "loss-reduction"),
-])
+@pytest.mark.parametrize(
+    ("before", "after", "code"),
+    [
+        ("x = np.float(3)", "x = float(3)", "numpy-alias"),
+        ("m = np.ones(3, dtype=np.bool)", "m = np.ones(3, dtype=bool)", "numpy-alias"),
+        ("a = numpy.object", "a = object", "numpy-alias"),
+        ("y = np.NaN + np.Inf", "y = np.nan + np.inf", "numpy2-alias"),
+        ("z = np.float_(1)", "z = np.float64(1)", "numpy2-alias"),
+        (
+            "opt = keras.optimizers.Adam(lr=1e-3)",
+            "opt = keras.optimizers.Adam(learning_rate=1e-3)",
+            "optimizer-lr",
+        ),
+        (
+            "opt = SGD(momentum=0.9,\n    lr=0.1)",
+            "opt = SGD(momentum=0.9,\n    learning_rate=0.1)",
+            "optimizer-lr",
+        ),
+        (
+            "layer = layers.experimental.preprocessing.Rescaling(1 / 255)",
+            "layer = layers.Rescaling(1 / 255)",
+            "experimental-preprocessing",
+        ),
+        (
+            "from tensorflow.keras.layers.experimental.preprocessing import TextVectorization",
+            "from tensorflow.keras.layers import TextVectorization",
+            "experimental-preprocessing",
+        ),
+        (
+            "from tensorflow.keras.layers.experimental import preprocessing",
+            "from tensorflow.keras import layers as preprocessing",
+            "experimental-preprocessing",
+        ),
+        (
+            "d = layers.experimental.EinsumDense('ab,bc->ac', 4)",
+            "d = layers.EinsumDense('ab,bc->ac', 4)",
+            "experimental-layer",
+        ),
+        (
+            "from tensorflow.python.keras import backend as K",
+            "from tensorflow.keras import backend as K",
+            "tf-python-keras",
+        ),
+        ("model.fit_generator(gen, epochs=3)", "model.fit(gen, epochs=3)", "generator-method"),
+        ("model.evaluate_generator(gen)", "model.evaluate(gen)", "generator-method"),
+        (
+            "from keras.utils.np_utils import to_categorical",
+            "from keras.utils import to_categorical",
+            "np-utils",
+        ),
+        ("from keras.utils import np_utils", "from keras import utils as np_utils", "np-utils"),
+        (
+            "from tensorflow.keras.preprocessing.sequence import pad_sequences",
+            "from tensorflow.keras.utils import pad_sequences",
+            "preprocessing-path",
+        ),
+        (
+            "img = keras.preprocessing.image.load_img(p)",
+            "img = keras.utils.load_img(p)",
+            "preprocessing-path",
+        ),
+        (
+            "ds = keras.preprocessing.image_dataset_from_directory('d')",
+            "ds = keras.utils.image_dataset_from_directory('d')",
+            "preprocessing-path",
+        ),
+        (
+            "tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)",
+            'tf.get_logger().setLevel("ERROR")',
+            "tf-compat-v1",
+        ),
+        ("tf.set_random_seed(42)", "tf.random.set_seed(42)", "tf-compat-v1"),
+        (
+            "from keras.layers.merge import concatenate",
+            "from keras.layers import concatenate",
+            "legacy-layer-module",
+        ),
+        (
+            "from keras.engine.topology import Layer",
+            "from keras.layers import Layer",
+            "legacy-layer-module",
+        ),
+        ("rnn = layers.CuDNNLSTM(32)", "rnn = layers.LSTM(32)", "cudnn-layer"),
+        (
+            "opt = keras.optimizers.experimental.AdamW()",
+            "opt = keras.optimizers.AdamW()",
+            "optimizer-path",
+        ),
+        ("lr = model.optimizer.lr", "lr = model.optimizer.learning_rate", "optimizer-attr"),
+        (
+            "s = tf.keras.experimental.CosineDecay(1e-3, 100)",
+            "s = tf.keras.optimizers.schedules.CosineDecay(1e-3, 100)",
+            "schedule-path",
+        ),
+        (
+            "mixed_precision.experimental.set_policy('mixed_float16')",
+            "mixed_precision.set_global_policy('mixed_float16')",
+            "mixed-precision",
+        ),
+        (
+            "loss = keras.losses.MeanSquaredError(reduction=keras.losses.Reduction.NONE)",
+            'loss = keras.losses.MeanSquaredError(reduction="none")',
+            "loss-reduction",
+        ),
+    ],
+)
 def test_mechanical_fixes(before: str, after: str, code: str) -> None:
     findings = find_compat_issues(before)
     assert code in {f.code for f in findings}
@@ -70,24 +127,27 @@ def test_mechanical_fixes(before: str, after: str, code: str) -> None:
     assert not [f for f in find_compat_issues(after) if f.fixable]  # idempotent
 
 
-@pytest.mark.parametrize(("source", "code"), [
-    ("p = model.predict_classes(x)", "predict-classes"),
-    ("self.add_metric(acc, name='acc')", "add-metric"),
-    ("gen = ImageDataGenerator(rotation_range=10)", "preprocessing-removed"),
-    ("from keras.preprocessing.text import Tokenizer", "preprocessing-removed"),
-    ("sess = tf.compat.v1.Session()", "tf-compat-v1"),
-    ("x = tf.compat.v1.placeholder(tf.float32)", "tf-compat-v1"),
-    ("import tensorflow_addons as tfa", "tensorflow-addons"),
-    ("opt = tfa.optimizers.AdamW(1e-4, 1e-3)", "tensorflow-addons"),
-    ("from tensorflow.python.keras.engine import data_adapter", "tf-python-keras"),
-    ("model.fit(x, y, workers=4, use_multiprocessing=True)", "fit-argument"),
-    ("opt = keras.optimizers.Adam(learning_rate=1e-3, decay=1e-6)", "optimizer-decay"),
-    ("model.save_weights('model.h5')", "save-weights-name"),
-    ("model.save('m', save_format='tf')", "save-format"),
-    ("bn = layers.experimental.SyncBatchNormalization()", "experimental-layer"),
-    ("from keras.wrappers.scikit_learn import KerasClassifier", "removed-api"),
-    ("x = np.asfarray(values)", "numpy2-removed"),
-])
+@pytest.mark.parametrize(
+    ("source", "code"),
+    [
+        ("p = model.predict_classes(x)", "predict-classes"),
+        ("self.add_metric(acc, name='acc')", "add-metric"),
+        ("gen = ImageDataGenerator(rotation_range=10)", "preprocessing-removed"),
+        ("from keras.preprocessing.text import Tokenizer", "preprocessing-removed"),
+        ("sess = tf.compat.v1.Session()", "tf-compat-v1"),
+        ("x = tf.compat.v1.placeholder(tf.float32)", "tf-compat-v1"),
+        ("import tensorflow_addons as tfa", "tensorflow-addons"),
+        ("opt = tfa.optimizers.AdamW(1e-4, 1e-3)", "tensorflow-addons"),
+        ("from tensorflow.python.keras.engine import data_adapter", "tf-python-keras"),
+        ("model.fit(x, y, workers=4, use_multiprocessing=True)", "fit-argument"),
+        ("opt = keras.optimizers.Adam(learning_rate=1e-3, decay=1e-6)", "optimizer-decay"),
+        ("model.save_weights('model.h5')", "save-weights-name"),
+        ("model.save('m', save_format='tf')", "save-format"),
+        ("bn = layers.experimental.SyncBatchNormalization()", "experimental-layer"),
+        ("from keras.wrappers.scikit_learn import KerasClassifier", "removed-api"),
+        ("x = np.asfarray(values)", "numpy2-removed"),
+    ],
+)
 def test_reported_but_left_to_a_person(source: str, code: str) -> None:
     findings = [f for f in find_compat_issues(source) if f.code == code]
     assert findings and not any(f.fixable for f in findings)
@@ -124,9 +184,14 @@ def test_fixture_findings_and_fixes_keep_line_numbers() -> None:
     assert by_code["generator-method"] == by_code["fit-argument"] == line_of(text, "fit_generator(")
     new_text, applied = apply_fixes(text)
     assert new_text.count("\n") == text.count("\n")
-    assert {f.code for f in applied} == {"experimental-preprocessing", "tf-python-keras",
-                                         "np-utils", "numpy-alias", "optimizer-lr",
-                                         "generator-method"}
+    assert {f.code for f in applied} == {
+        "experimental-preprocessing",
+        "tf-python-keras",
+        "np-utils",
+        "numpy-alias",
+        "optimizer-lr",
+        "generator-method",
+    }
     assert "Mentioning fit_generator or np.float in prose" in new_text  # prose untouched
     fixed_example = parse_example_text(new_text)
     assert [f.code for f in fixed_example.findings] == ["fit-argument"]  # needs a person
@@ -137,7 +202,9 @@ def test_apply_fixes_returns_what_it_applied_with_positions() -> None:
     new_text, applied = apply_fixes(text)
     assert new_text == "import numpy as np\nx = float(1) + int(2)\n"
     assert [(f.line, f.column, f.match, f.replacement) for f in applied] == [
-        (2, 4, "np.float", "float"), (2, 18, "np.int", "int")]
+        (2, 4, "np.float", "float"),
+        (2, 18, "np.int", "int"),
+    ]
 
 
 def test_non_ascii_columns_are_character_columns() -> None:
@@ -172,7 +239,9 @@ def test_one_broken_cell_gives_one_finding_at_its_line() -> None:
     ''')
     findings = parse_example_text(text).findings
     assert [(f.code, f.line) for f in findings] == [
-        ("syntax-error", line_of(text, "x = (1,")), ("numpy-alias", line_of(text, "np.float"))]
+        ("syntax-error", line_of(text, "x = (1,")),
+        ("numpy-alias", line_of(text, "np.float")),
+    ]
 
 
 def test_every_rule_has_needles() -> None:

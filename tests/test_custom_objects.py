@@ -103,9 +103,23 @@ def extract(script: str = SCRIPT):
 
 def ruff_findings(path: Path) -> str:
     ruff = Path(sys.executable).with_name("ruff")
-    done = subprocess.run([str(ruff), "check", "--no-cache", "--isolated", "--select",
-                           "E,F,W,I,B,UP,SIM", "--ignore", "E402", "--line-length", "100",
-                           str(path)], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            str(ruff),
+            "check",
+            "--no-cache",
+            "--isolated",
+            "--select",
+            "E,F,W,I,B,UP,SIM",
+            "--ignore",
+            "E402",
+            "--line-length",
+            "100",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     return "" if done.returncode == 0 else done.stdout
 
 
@@ -116,11 +130,26 @@ def test_the_classes_come_with_what_they_use_and_nothing_else():
     found = extract()
     assert found.names == ("Halve", "Sharpen")
     module = found.source
-    for needed in ("def halve(x):", "SCALE = 0.5", "OFFSET = SCALE / 4", "class Sharpen(Halve):",
-                   "import keras", "from keras import layers, ops"):
+    for needed in (
+        "def halve(x):",
+        "SCALE = 0.5",
+        "OFFSET = SCALE / 4",
+        "class Sharpen(Halve):",
+        "import keras",
+        "from keras import layers, ops",
+    ):
         assert needed in module, needed
-    for left_out in ("UNUSED", "EPOCHS", "x_train", "build_model", "summary", "pandas", "json",
-                     "KERAS_BACKEND", "__main__"):
+    for left_out in (
+        "UNUSED",
+        "EPOCHS",
+        "x_train",
+        "build_model",
+        "summary",
+        "pandas",
+        "json",
+        "KERAS_BACKEND",
+        "__main__",
+    ):
         assert left_out not in module.split('"""', 2)[2], left_out
     assert found.imports == ("keras",)
     assert found.origin == "train.py lines 14-15, 21-22, 25-30, 33-44"
@@ -156,14 +185,15 @@ def test_a_saved_model_loads_in_a_fresh_process_with_only_the_module(tmp_path: P
                                    np.load(folder + "/expected.npy"), rtol=1e-6, atol=1e-7)
         print("loaded", type(model.layers[2]).__name__, model.layers[2].power)
     """)
-    done = subprocess.run([sys.executable, "-c", visitor, str(tmp_path)], capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", visitor, str(tmp_path)], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "loaded Sharpen 3.0" in done.stdout
 
 
 def test_postponed_annotations_bring_no_imports():
-    found = extract('''
+    found = extract("""
         from __future__ import annotations
 
         import keras
@@ -174,13 +204,13 @@ def test_postponed_annotations_bring_no_imports():
         class Frame(keras.layers.Layer):
             def summarise(self, frame: pd.DataFrame) -> pd.Series:
                 return frame.mean()
-    ''')
+    """)
     assert "pandas" not in found.source and found.imports == ("keras",)
     assert found.source.count("from __future__ import annotations") == 1
 
 
 def test_evaluated_annotations_bring_their_imports():
-    found = extract('''
+    found = extract("""
         import keras
         import numpy as np
 
@@ -188,12 +218,12 @@ def test_evaluated_annotations_bring_their_imports():
         class Grid(keras.layers.Layer):
             def set_grid(self, grid: np.ndarray) -> None:
                 self.grid = grid
-    ''')
+    """)
     assert "import numpy as np" in found.source and found.imports == ("keras", "numpy")
 
 
 def test_registered_functions_and_metrics_are_custom_objects_too():
-    found = extract('''
+    found = extract("""
         import keras
 
 
@@ -208,13 +238,13 @@ def test_registered_functions_and_metrics_are_custom_objects_too():
 
         class Callback(keras.callbacks.Callback):
             pass
-    ''')
+    """)
     assert found.names == ("scaled_relu", "Hits")
     assert "class Callback" not in found.source
 
 
 def test_a_script_without_custom_objects_has_none():
-    assert extract('import keras\nmodel = keras.Sequential([keras.layers.Dense(2)])\n') is None
+    assert extract("import keras\nmodel = keras.Sequential([keras.layers.Dense(2)])\n") is None
     assert find_custom_objects(REPO / "reproductions" / "mnist_convnet") is None
 
 
@@ -223,7 +253,7 @@ def test_a_script_without_custom_objects_has_none():
 
 def test_a_value_computed_by_a_call_is_refused_with_its_line():
     with pytest.raises(ManifestError) as caught:
-        extract('''
+        extract("""
             import keras
             VOCABULARY = open("vocab.txt").read().split()
 
@@ -231,7 +261,7 @@ def test_a_value_computed_by_a_call_is_refused_with_its_line():
             class Lookup(keras.layers.Layer):
                 def call(self, x):
                     return x * len(VOCABULARY)
-        ''')
+        """)
     message = caught.value.message
     assert "VOCABULARY" in message and "line 3" in message
     assert "custom_objects.py by hand" in message
@@ -239,14 +269,14 @@ def test_a_value_computed_by_a_call_is_refused_with_its_line():
 
 def test_a_name_the_script_never_defines_is_refused():
     with pytest.raises(ManifestError) as caught:
-        extract('''
+        extract("""
             import keras
 
 
             class Broken(keras.layers.Layer):
                 def call(self, x):
                     return helper(x)
-        ''')
+        """)
     assert "'helper'" in caught.value.message and "line 5" in caught.value.message
 
 
@@ -260,8 +290,10 @@ def test_a_syntax_error_is_refused_with_its_line():
 
 
 def test_the_contributors_module_is_used_as_it_is(tmp_path: Path):
-    own = ('import keras\n\n\nclass Mine(keras.layers.Layer):\n    pass\n\n\n'
-           'CUSTOM_OBJECTS = {"Mine": Mine}\n')
+    own = (
+        "import keras\n\n\nclass Mine(keras.layers.Layer):\n    pass\n\n\n"
+        'CUSTOM_OBJECTS = {"Mine": Mine}\n'
+    )
     (tmp_path / "custom_objects.py").write_text(own)
     (tmp_path / "train.py").write_text(SCRIPT)
     found = find_custom_objects(tmp_path)
@@ -306,10 +338,15 @@ def test_a_space_serves_a_model_with_custom_layers(tmp_path: Path):
     Manifest(
         slug="custom_digits",
         example=ExampleInfo(title="Digits with custom layers", authors=[Author("Ada")]),
-        task=TaskInfo(kind="image_classification", input_shape=[28, 28, 1],
-                      class_names=DIGITS, input_scale=1 / 255),
+        task=TaskInfo(
+            kind="image_classification",
+            input_shape=[28, 28, 1],
+            class_names=DIGITS,
+            input_scale=1 / 255,
+        ),
         metrics=[Metric(name="accuracy", split="test", value=0.9, tolerance=0.05)],
-        hub=HubInfo(repo_id="sprint-tests/custom-digits"), run=RunConfig(backend="jax"),
+        hub=HubInfo(repo_id="sprint-tests/custom-digits"),
+        run=RunConfig(backend="jax"),
     ).save(folder)
     model = build_model_from_script()
     model.save(tmp_path / "model.keras")
@@ -333,7 +370,7 @@ def test_a_space_serves_a_model_with_custom_layers(tmp_path: Path):
 
 # -- when they cannot be packaged ----------------------------------------------------------------
 
-UNPACKAGEABLE = '''\
+UNPACKAGEABLE = """\
 import keras
 
 VOCABULARY = open("vocab.txt").read().split()
@@ -342,7 +379,7 @@ VOCABULARY = open("vocab.txt").read().split()
 class Lookup(keras.layers.Layer):
     def call(self, x):
         return x * len(VOCABULARY)
-'''
+"""
 
 
 def test_a_card_still_renders_but_push_and_space_refuse(tmp_path: Path, monkeypatch, capsys):

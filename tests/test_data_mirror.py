@@ -33,10 +33,13 @@ CSV_TEXT = "a,b\n1,2\n3,4\n"
 
 def _fake_mnist(path):
     rng = np.random.default_rng(0)
-    np.savez(path, x_train=rng.integers(0, 255, (12, 28, 28), dtype=np.uint8),
-             y_train=np.arange(12, dtype=np.uint8) % 10,
-             x_test=rng.integers(0, 255, (4, 28, 28), dtype=np.uint8),
-             y_test=np.arange(4, dtype=np.uint8))
+    np.savez(
+        path,
+        x_train=rng.integers(0, 255, (12, 28, 28), dtype=np.uint8),
+        y_train=np.arange(12, dtype=np.uint8) % 10,
+        x_test=rng.integers(0, 255, (4, 28, 28), dtype=np.uint8),
+        y_test=np.arange(4, dtype=np.uint8),
+    )
     return path
 
 
@@ -55,8 +58,11 @@ def files(tmp_path):
     folder = tmp_path / "downloads"
     folder.mkdir()
     (folder / "table.csv").write_text(CSV_TEXT)
-    return {"csv": folder / "table.csv", "mnist": _fake_mnist(folder / "mnist.npz"),
-            "tar": _tarball(folder / "archive.tar.gz")}
+    return {
+        "csv": folder / "table.csv",
+        "mnist": _fake_mnist(folder / "mnist.npz"),
+        "tar": _tarball(folder / "archive.tar.gz"),
+    }
 
 
 @pytest.fixture
@@ -88,11 +94,14 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 # -- the mirror itself ---------------------------------------------------------------
-@pytest.mark.parametrize(("url", "expected"), [
-    (MNIST_URL, "storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"),
-    ("https://Example.org:8443/a b/../data.csv", "example.org_8443/a_b/data.csv"),
-    ("https://example.org/", "example.org/index"),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (MNIST_URL, "storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"),
+        ("https://Example.org:8443/a b/../data.csv", "example.org_8443/a_b/data.csv"),
+        ("https://example.org/", "example.org/index"),
+    ],
+)
 def test_mirror_relpath(url, expected):
     assert mirror_relpath(url) == expected
 
@@ -212,8 +221,9 @@ def hooks(mirror):
 def test_get_file_is_served_from_the_mirror_whatever_keras_hash_says(hooks, tmp_path):
     import keras
 
-    path = keras.utils.get_file(origin=CSV_URL, fname="table.csv", file_hash="0" * 64,
-                                cache_dir=str(tmp_path / "cache"))
+    path = keras.utils.get_file(
+        origin=CSV_URL, fname="table.csv", file_hash="0" * 64, cache_dir=str(tmp_path / "cache")
+    )
     assert Path(path).read_text() == CSV_TEXT
     assert hooks.served[CSV_URL]["source"] == "mirror"
 
@@ -337,10 +347,16 @@ def test_a_run_reads_its_datasets_from_the_mirror(mirrored_runs):
     served, _, mirror = mirrored_runs
     assert served.status == "complete", served.reason
     log = served.path / "train.log"
-    values = {m: ast.literal_eval(printed(log, m)[0])
-              for m in ("SCRIPT_MNIST", "SCRIPT_CSV", "SCRIPT_TAR", "SCRIPT_PANDAS")}
-    assert values == {"SCRIPT_MNIST": ((12, 28, 28), (4, 28, 28), 46), "SCRIPT_CSV": CSV_TEXT,
-                      "SCRIPT_TAR": ["labels.txt", "readme.txt"], "SCRIPT_PANDAS": (2, 2)}
+    values = {
+        m: ast.literal_eval(printed(log, m)[0])
+        for m in ("SCRIPT_MNIST", "SCRIPT_CSV", "SCRIPT_TAR", "SCRIPT_PANDAS")
+    }
+    assert values == {
+        "SCRIPT_MNIST": ((12, 28, 28), (4, 28, 28), 46),
+        "SCRIPT_CSV": CSV_TEXT,
+        "SCRIPT_TAR": ["labels.txt", "readme.txt"],
+        "SCRIPT_PANDAS": (2, 2),
+    }
     env = read_json(served.path / "env.json")
     assert env["network"] is False
     data = {d["url"]: d for d in env["data"]}
@@ -364,10 +380,16 @@ def test_an_unstaged_url_stops_the_run_before_training(mirrored_runs):
 def test_urls_the_manifest_lists_are_checked_before_anything_starts(tmp_path, mirror):
     missing = "https://example.org/listed-but-missing.csv"
     with isolated_env(tmp_path, SPRINT_DATA_DIR=str(mirror.root)):
-        folder = make_reproduction(tmp_path, "listed", "print(1)", data=[
-            DataSource(kind="url", url=CSV_URL), DataSource(kind="get_file", url=missing),
-            DataSource(kind="shell", url="https://example.org/wget-only.zip"),
-        ])
+        folder = make_reproduction(
+            tmp_path,
+            "listed",
+            "print(1)",
+            data=[
+                DataSource(kind="url", url=CSV_URL),
+                DataSource(kind="get_file", url=missing),
+                DataSource(kind="shell", url="https://example.org/wget-only.zip"),
+            ],
+        )
         with pytest.raises(DataError) as info:
             plan_run(folder, RunOptions(backend="jax"))
     assert missing in info.value.message and CSV_URL not in info.value.what

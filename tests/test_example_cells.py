@@ -19,7 +19,14 @@ def test_cells_of_a_full_fixture_with_lines() -> None:
     source = path.read_text().split("\n")
     example = load_example(path)
     assert [c.kind for c in example.cells] == [
-        "prose", "shell", "invisible", "code", "prose", "code", "prose"]
+        "prose",
+        "shell",
+        "invisible",
+        "code",
+        "prose",
+        "code",
+        "prose",
+    ]
     for cell in example.cells:  # line i of a cell's text is source line cell.line + i
         for offset, line in enumerate(cell.text.split("\n")):
             assert source[cell.line - 1 + offset] == line
@@ -42,7 +49,10 @@ def test_prose_right_after_code_without_blank_line() -> None:
     ''')
     example = parse_example_text(text)
     assert [(c.kind, c.text) for c in example.cells] == [
-        ("code", "x = 1"), ("prose", "## Right after code"), ("code", "y = 2")]
+        ("code", "x = 1"),
+        ("prose", "## Right after code"),
+        ("code", "y = 2"),
+    ]
     assert example.cells[1].line == line_of(text, "## Right after code")
 
 
@@ -142,12 +152,12 @@ def test_bang_command_inside_prose_is_read_but_the_cell_stays_prose() -> None:
 
 
 def test_bang_lines_and_magics_in_code_become_shell_cells_or_are_dropped() -> None:
-    text = tutobook('''
+    text = tutobook("""
         import keras
         !pip install -q tqdm
         %matplotlib inline
         x = 1
-    ''')
+    """)
     example = parse_example_text(text)
     assert [c.kind for c in example.cells] == ["code", "shell", "code"]
     assert example.requirements == ["tqdm"]
@@ -162,7 +172,9 @@ def test_one_line_prose_cell() -> None:
     ''')
     example = parse_example_text(text)
     assert [(c.kind, c.text) for c in example.cells] == [
-        ("prose", "One-line prose."), ("code", "x = 1")]
+        ("prose", "One-line prose."),
+        ("code", "x = 1"),
+    ]
 
 
 def test_unclosed_cell_is_refused_at_its_opening_quotes(tmp_path) -> None:
@@ -211,13 +223,13 @@ def test_code_property_joins_code_cells() -> None:
 
 
 def test_get_ipython_lines_from_an_exported_notebook() -> None:
-    text = tutobook('''
+    text = tutobook("""
         get_ipython().system('pip install -q einops')
         get_ipython().run_line_magic('matplotlib', 'inline')
         get_ipython().run_line_magic('env', 'KERAS_BACKEND=jax')
         get_ipython().run_cell_magic('bash', '', 'wget -q https://e.org/x.zip\\npip install rich')
         import keras
-    ''')
+    """)
     example = parse_example_text(text)
     assert [c.kind for c in example.cells] == ["shell", "shell", "code"]
     assert example.requirements == ["einops", "rich"]

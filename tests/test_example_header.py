@@ -36,8 +36,10 @@ def test_all_usual_keys_are_read_and_normalised() -> None:
 
 def test_description_running_onto_the_next_line_is_joined() -> None:
     h = load_example(FIXTURES / "pin_jax_tabular.py").header
-    assert h.description == ("A small MLP that predicts crop yield from soil features, "
-                             "reaching a validation MAE of about 0.35 t/ha.")
+    assert h.description == (
+        "A small MLP that predicts crop yield from soil features, "
+        "reaching a validation MAE of about 0.35 t/ha."
+    )
     assert h.description_line == 8
 
 
@@ -67,30 +69,44 @@ def test_malformed_link_and_missing_space_after_colon() -> None:
     assert h.accelerator == "None"  # NONE
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("[fchollet](https://twitter.com/fchollet)", [Author("fchollet", "https://twitter.com/fchollet")]),
-    ("[A B](https://a.org), [C D](https://c.org)", [Author("A B", "https://a.org"),
-                                                    Author("C D", "https://c.org")]),
-    ("[A](u1) and [B](u2)", [Author("A", "u1"), Author("B", "u2")]),
-    ("[Name] (https://n.org)", [Author("Name", "https://n.org")]),
-    ("Jane Doe, John Roe & Ann Poe", [Author("Jane Doe"), Author("John Roe"), Author("Ann Poe")]),
-    ("Jane Doe (https://jane.dev)", [Author("Jane Doe", "https://jane.dev")]),
-    ("[Smith and Sons](https://s.org)", [Author("Smith and Sons", "https://s.org")]),
-    ("", []),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            "[fchollet](https://twitter.com/fchollet)",
+            [Author("fchollet", "https://twitter.com/fchollet")],
+        ),
+        (
+            "[A B](https://a.org), [C D](https://c.org)",
+            [Author("A B", "https://a.org"), Author("C D", "https://c.org")],
+        ),
+        ("[A](u1) and [B](u2)", [Author("A", "u1"), Author("B", "u2")]),
+        ("[Name] (https://n.org)", [Author("Name", "https://n.org")]),
+        (
+            "Jane Doe, John Roe & Ann Poe",
+            [Author("Jane Doe"), Author("John Roe"), Author("Ann Poe")],
+        ),
+        ("Jane Doe (https://jane.dev)", [Author("Jane Doe", "https://jane.dev")]),
+        ("[Smith and Sons](https://s.org)", [Author("Smith and Sons", "https://s.org")]),
+        ("", []),
+    ],
+)
 def test_author_variants(value: str, expected: list[Author]) -> None:
     assert parse_authors(value) == expected
 
 
-@pytest.mark.parametrize(("value", "iso"), [
-    ("2020/04/21", "2020-04-21"),
-    ("2020-4-1", "2020-04-01"),
-    ("Jun 23, 2021", "2021-06-23"),
-    ("June 23 2021", "2021-06-23"),
-    ("23 Sept 2021", "2021-09-23"),
-    ("14/06/2020", "2020-06-14"),
-    ("06/14/2020", "2020-06-14"),  # month-first when the second number cannot be a month
-])
+@pytest.mark.parametrize(
+    ("value", "iso"),
+    [
+        ("2020/04/21", "2020-04-21"),
+        ("2020-4-1", "2020-04-01"),
+        ("Jun 23, 2021", "2021-06-23"),
+        ("June 23 2021", "2021-06-23"),
+        ("23 Sept 2021", "2021-09-23"),
+        ("14/06/2020", "2020-06-14"),
+        ("06/14/2020", "2020-06-14"),  # month-first when the second number cannot be a month
+    ],
+)
 def test_date_formats(value: str, iso: str) -> None:
     assert parse_date(value) == (iso, "")
 
@@ -107,10 +123,19 @@ def test_unreadable_dates_become_empty_with_a_warning(value: str) -> None:
     assert any("cannot read the date" in w and "line 3" in w for w in example.warnings)
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("GPU", "GPU"), ("gpu", "GPU"), ("TPU", "TPU"), ("None", "None"), ("NONE", "None"),
-    ("CPU", "None"), ("", ""), ("quantum", ""),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("GPU", "GPU"),
+        ("gpu", "GPU"),
+        ("TPU", "TPU"),
+        ("None", "None"),
+        ("NONE", "None"),
+        ("CPU", "None"),
+        ("", ""),
+        ("quantum", ""),
+    ],
+)
 def test_accelerator_values(value: str, expected: str) -> None:
     assert normalise_accelerator(value) == expected
 
@@ -136,16 +161,22 @@ def test_authors_key_may_be_plural_and_title_may_have_no_space() -> None:
 
 
 def test_a_url_line_continues_the_previous_value() -> None:
-    example = parse_example_text(header("Title: T", "Description: Long text",
-                                        "see https://example.org/more for details."))
-    assert example.header.description == (
-        "Long text see https://example.org/more for details.")
+    example = parse_example_text(
+        header("Title: T", "Description: Long text", "see https://example.org/more for details.")
+    )
+    assert example.header.description == ("Long text see https://example.org/more for details.")
     assert example.header.extra == {}
 
 
 def test_capitalised_continuation_of_an_unfinished_description() -> None:
-    example = parse_example_text(header("Title: T", "Description: Predicting yield",
-                                        "With soil data: a study.", "Reviewed by: Ann"))
+    example = parse_example_text(
+        header(
+            "Title: T",
+            "Description: Predicting yield",
+            "With soil data: a study.",
+            "Reviewed by: Ann",
+        )
+    )
     assert example.header.description == "Predicting yield With soil data: a study."
     assert example.header.extra == {"Reviewed by": "Ann"}
 

@@ -64,14 +64,17 @@ def test_notebook_claims_data_and_saved_outputs() -> None:
     last_epoch = by_origin[("output", "validation", "accuracy")]
     assert last_epoch.value == pytest.approx(0.9705) and last_epoch.epochs == 3
     assert {(d.kind, d.name) for d in example.data_sources} == {
-        ("keras.datasets", "mnist"), ("shell", "extra.npz")}
+        ("keras.datasets", "mnist"),
+        ("shell", "extra.npz"),
+    }
 
 
 def test_keras_io_reference_resolves_in_a_checkout(tmp_path: Path) -> None:
     source = (FIXTURES / "legacy_tf_keras.py").read_text()
     page = (FIXTURES / "rendered_keras2.md").read_text()
-    root = fake_keras_io(tmp_path / "keras-io", {"vision/leaf_disease": source},
-                         {"vision/leaf_disease": page})
+    root = fake_keras_io(
+        tmp_path / "keras-io", {"vision/leaf_disease": source}, {"vision/leaf_disease": page}
+    )
     example = load_example("vision/leaf_disease", keras_io_dir=root)
     assert example.source_kind == "keras-io"
     assert example.category == "vision" and example.name == "leaf_disease"
@@ -83,10 +86,10 @@ def test_keras_io_reference_resolves_in_a_checkout(tmp_path: Path) -> None:
         assert example.commit == git(root, "rev-parse", "HEAD")
 
 
-def test_keras_io_reference_from_the_environment(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    root = fake_keras_io(tmp_path / "kio", {"nlp/tiny": tutobook("import keras\n")},
-                         commit=False)
+def test_keras_io_reference_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = fake_keras_io(tmp_path / "kio", {"nlp/tiny": tutobook("import keras\n")}, commit=False)
     monkeypatch.setenv("KERAS_IO_DIR", str(root))
     for ref in ("nlp/tiny", "examples/nlp/tiny.py", "nlp/tiny.py"):
         example = load_example(ref)
@@ -94,16 +97,21 @@ def test_keras_io_reference_from_the_environment(tmp_path: Path,
 
 
 def test_a_path_inside_a_checkout_is_recognised(tmp_path: Path) -> None:
-    root = fake_keras_io(tmp_path / "kio", {"timeseries/waves": tutobook("import keras\n")},
-                         {"timeseries/waves": "```\nTest accuracy: 0.5\n```\n"}, commit=False)
+    root = fake_keras_io(
+        tmp_path / "kio",
+        {"timeseries/waves": tutobook("import keras\n")},
+        {"timeseries/waves": "```\nTest accuracy: 0.5\n```\n"},
+        commit=False,
+    )
     example = load_example(root / "examples" / "timeseries" / "waves.py")
     assert example.source_kind == "keras-io" and example.category == "timeseries"
     assert [m.raw for m in example.metrics] == ["Test accuracy: 0.5"]
 
 
 def test_explicit_rendered_page_is_read(tmp_path: Path) -> None:
-    example = load_example(FIXTURES / "pin_jax_tabular.py",
-                           rendered_md=FIXTURES / "rendered_keras3.md")
+    example = load_example(
+        FIXTURES / "pin_jax_tabular.py", rendered_md=FIXTURES / "rendered_keras3.md"
+    )
     outputs = [m for m in example.metrics if m.origin == "output"]
     assert {m.name for m in outputs} == {"loss", "mae"}
     assert example.rendered_md == FIXTURES / "rendered_keras3.md"
@@ -176,9 +184,12 @@ def test_unknown_category_name_says_where_it_looked(tmp_path: Path) -> None:
     root = fake_keras_io(tmp_path / "kio", {"vision/mnist_convnet": tutobook()}, commit=False)
     with pytest.raises(ExampleError) as info:
         load_example("vision/mnist_convnett", keras_io_dir=root)
-    assert_teaching(info.value, "Unknown keras-io example vision/mnist_convnett",
-                    str(root / "examples" / "vision" / "mnist_convnett.py"),
-                    "did you mean vision/mnist_convnet")
+    assert_teaching(
+        info.value,
+        "Unknown keras-io example vision/mnist_convnett",
+        str(root / "examples" / "vision" / "mnist_convnett.py"),
+        "did you mean vision/mnist_convnet",
+    )
     with pytest.raises(ExampleError) as info:
         load_example("visoin/mnist_convnet", keras_io_dir=root)
     assert_teaching(info.value, "categories are: vision", "did you mean vision")

@@ -53,7 +53,8 @@ def test_new_and_space_create_folders_with_mode_755(root: Path) -> None:
     created = folders(root / "reproductions" / "waves") + folders(root / "spaces" / "waves")
     assert len(created) >= 3  # the reproduction, the Space and its examples/
     assert {str(p.relative_to(root)): oct(mode(p)) for p in created} == {
-        str(p.relative_to(root)): oct(0o755) for p in created}
+        str(p.relative_to(root)): oct(0o755) for p in created
+    }
 
 
 def test_a_run_folder_has_mode_755(root: Path) -> None:

@@ -33,21 +33,39 @@ def cpu_mode(tmp_path_factory):
     root = tmp_path_factory.mktemp("gpu-verify")
     tiny(root, "tinyfit", seeds=2, loss_bound=50.0)
     out = root / "out"
-    env = {**os.environ, "SPRINT_ROOT": str(root), "OUT": str(out), "SLUGS": "tinyfit",
-           "SEEDS": "2", "JOBS": "2", "SHARED_DATA": str(root / "no-shared-data"),
-           "SPRINT_DATA_DIR": str(root / "mirror"), "PYTHON": sys.executable,
-           "PYTHONPATH": child_pythonpath(), "KERAS_HOME": str(root / "keras-home")}
+    env = {
+        **os.environ,
+        "SPRINT_ROOT": str(root),
+        "OUT": str(out),
+        "SLUGS": "tinyfit",
+        "SEEDS": "2",
+        "JOBS": "2",
+        "SHARED_DATA": str(root / "no-shared-data"),
+        "SPRINT_DATA_DIR": str(root / "mirror"),
+        "PYTHON": sys.executable,
+        "PYTHONPATH": child_pythonpath(),
+        "KERAS_HOME": str(root / "keras-home"),
+    }
     env.pop("KERAS_BACKEND", None)
-    done = subprocess.run(["bash", str(SCRIPT), "cpu"], env=env, capture_output=True,
-                          text=True, timeout=300, check=False)
+    done = subprocess.run(
+        ["bash", str(SCRIPT), "cpu"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     return root, out, done
 
 
 def test_the_cpu_mode_runs_the_batch_and_packs_it(cpu_mode):
     root, out, done = cpu_mode
     assert done.returncode == 0, done.stdout + done.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["checks.tar.gz", "gpu-runs.tar.gz",
-                                                      "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "checks.tar.gz",
+        "gpu-runs.tar.gz",
+        "summary.json",
+    ]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["verdicts"] == {"tinyfit": "smoke"}
     assert [j["state"] for j in summary["jobs"]] == ["complete", "complete"]
@@ -59,8 +77,9 @@ def test_the_cpu_mode_runs_the_batch_and_packs_it(cpu_mode):
 
 def fresh_checkout(root: Path, target: Path) -> Path:
     """The reproductions of ``root`` without their runs: where the archive comes back."""
-    shutil.copytree(root / "reproductions", target / "reproductions",
-                    ignore=shutil.ignore_patterns("runs"))
+    shutil.copytree(
+        root / "reproductions", target / "reproductions", ignore=shutil.ignore_patterns("runs")
+    )
     return target
 
 
@@ -100,9 +119,13 @@ def rewrite(archive: Path, target: Path, change) -> Path:
 def test_an_altered_archive_imports_nothing(cpu_mode, tmp_path):
     root, out, _ = cpu_mode
     checkout = fresh_checkout(root, tmp_path / "checkout")
-    altered = rewrite(out / "gpu-runs.tar.gz", tmp_path / "altered.tar.gz",
-                      lambda name, data: data.replace(b'"complete"', b'"completE"')
-                      if name.endswith("run.json") else data)
+    altered = rewrite(
+        out / "gpu-runs.tar.gz",
+        tmp_path / "altered.tar.gz",
+        lambda name, data: (
+            data.replace(b'"complete"', b'"completE"') if name.endswith("run.json") else data
+        ),
+    )
     with pytest.raises(ArchiveError, match="does not match its SHA256SUMS"):
         import_runs(altered, checkout)
     assert not (checkout / "reproductions" / "tinyfit" / "runs").exists()
@@ -120,10 +143,14 @@ def test_a_member_outside_a_run_folder_is_refused(tmp_path):
 
 def device_tree_bytes() -> int:
     """What a device call sends without its carry: tracked and untracked-not-ignored files."""
-    listed = subprocess.run(["git", "-C", str(REPO), "ls-files", "-z", "--cached", "--others",
-                             "--exclude-standard"], capture_output=True, check=True).stdout
-    return sum((REPO / p).stat().st_size for p in listed.decode().split("\0")
-               if p and (REPO / p).is_file())
+    listed = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return sum(
+        (REPO / p).stat().st_size for p in listed.decode().split("\0") if p and (REPO / p).is_file()
+    )
 
 
 def test_the_device_call_fits_what_it_may_carry_and_bring_back():
@@ -137,20 +164,39 @@ def test_the_device_call_fits_what_it_may_carry_and_bring_back():
             size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
             assert size <= limit, f"{path} is {size / 2**20:.1f} MiB"
     outputs = set(re.findall(r'"\$OUT/([\w.-]+)"', text))
-    assert outputs == {"gpu-runs.tar.gz", "summary.json", "checks.tar.gz", "gpu.txt",
-                       "overhead.json"}
+    assert outputs == {
+        "gpu-runs.tar.gz",
+        "summary.json",
+        "checks.tar.gz",
+        "gpu.txt",
+        "overhead.json",
+    }
     assert len(outputs) <= DEVICE_FILES_BACK
 
 
 def test_the_overhead_mode_times_sprint_run_against_the_plain_script(cpu_mode):
     root, _, _ = cpu_mode
     out = root / "overhead-out"
-    env = {**os.environ, "SPRINT_ROOT": str(root), "OUT": str(out), "PAIRS": "1",
-           "OVERHEAD_SLUG": "tinyfit", "SHARED_DATA": str(root / "no-shared-data"),
-           "SPRINT_DATA_DIR": str(root / "mirror"), "PYTHON": sys.executable,
-           "PYTHONPATH": child_pythonpath(), "KERAS_HOME": str(root / "keras-home")}
-    done = subprocess.run(["bash", str(SCRIPT), "cpu-overhead"], env=env, capture_output=True,
-                          text=True, timeout=300, check=False)
+    env = {
+        **os.environ,
+        "SPRINT_ROOT": str(root),
+        "OUT": str(out),
+        "PAIRS": "1",
+        "OVERHEAD_SLUG": "tinyfit",
+        "SHARED_DATA": str(root / "no-shared-data"),
+        "SPRINT_DATA_DIR": str(root / "mirror"),
+        "PYTHON": sys.executable,
+        "PYTHONPATH": child_pythonpath(),
+        "KERAS_HOME": str(root / "keras-home"),
+    }
+    done = subprocess.run(
+        ["bash", str(SCRIPT), "cpu-overhead"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads((out / "overhead.json").read_text())
     assert result["slug"] == "tinyfit" and len(result["ratio"]) == 1
@@ -163,5 +209,8 @@ def test_a_copy_without_git_records_the_commit_it_came_from(tmp_path, monkeypatc
 
     monkeypatch.setenv("SPRINT_GIT_COMMIT", "a" * 40)
     monkeypatch.setenv("SPRINT_GIT_DIRTY", "false")
-    assert git_info(tmp_path) == {"git_commit": "a" * 40, "git_dirty": False,
-                                  "git_source": "SPRINT_GIT_COMMIT"}
+    assert git_info(tmp_path) == {
+        "git_commit": "a" * 40,
+        "git_dirty": False,
+        "git_source": "SPRINT_GIT_COMMIT",
+    }

@@ -34,7 +34,9 @@ y = np.ones((64, 1), "float32")
 model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
 """
 
-NAN_LOSS = TINY_MODEL + """
+NAN_LOSS = (
+    TINY_MODEL
+    + """
 def diverging(y_true, y_pred):
     return keras.ops.log(-keras.ops.abs(y_pred) - 1.0)  # log of a negative number: NaN
 
@@ -42,12 +44,16 @@ model.compile("sgd", diverging)
 model.fit(x, y, epochs=5, batch_size=8, verbose=2)
 print("AFTER_FIT")
 """
+)
 
-CRASH = TINY_MODEL + """
+CRASH = (
+    TINY_MODEL
+    + """
 model.compile("sgd", "mse")
 model.fit(x, y, epochs=1, batch_size=8, verbose=0)
 raise ValueError("the column 'label' is missing")
 """
+)
 
 KILLED = """
 import os, signal
@@ -62,7 +68,9 @@ time.sleep(600)
 print("WOKE_UP")
 """
 
-TRAINS_FOREVER = TINY_MODEL + """
+TRAINS_FOREVER = (
+    TINY_MODEL
+    + """
 class Announce(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         print("TRAINING_EPOCH", epoch, flush=True)
@@ -71,6 +79,7 @@ model.compile("sgd", "mse")
 model.fit(x, y, epochs=100000, batch_size=8, verbose=0, callbacks=[Announce()])
 print("FINISHED")
 """
+)
 
 
 @pytest.fixture(scope="module")
@@ -79,9 +88,12 @@ def failed(tmp_path_factory):
     root = tmp_path_factory.mktemp("failures")
     results = {}
     with isolated_env(root):
-        for slug, script, options in (("nan_loss", NAN_LOSS, {}), ("crash", CRASH, {}),
-                                      ("killed", KILLED, {}),
-                                      ("sleeps", SLEEPS, {"timeout": 8})):
+        for slug, script, options in (
+            ("nan_loss", NAN_LOSS, {}),
+            ("crash", CRASH, {}),
+            ("killed", KILLED, {}),
+            ("sleeps", SLEEPS, {"timeout": 8}),
+        ):
             folder = make_reproduction(root, slug, script)
             started = time.monotonic()
             [outcome] = run_quietly(folder, backend="jax", **options)
@@ -97,12 +109,17 @@ def interrupted(tmp_path_factory):
         folder = make_reproduction(root, "trains_forever", TRAINS_FOREVER)
         process = subprocess.Popen(
             [sys.executable, "-m", "toolkit.cli", "run", "trains_forever", "--backend", "jax"],
-            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            start_new_session=True, env=dict(os.environ),
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            env=dict(os.environ),
         )
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout],
-                     daemon=True).start()
+    threading.Thread(
+        target=lambda: [lines.put(line) for line in process.stdout], daemon=True
+    ).start()
     output = []
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -135,8 +152,9 @@ def test_nan_loss_stops_training_and_fails_the_run(failed):
     outcome, _ = failed["nan_loss"]
     _assert_honest_record(outcome, "failed")
     # The loss is NaN from the first batch; asynchronous logs may show it one batch late.
-    assert re.match(r"NaN loss at epoch 1 \(seen at batch [12]\): loss became nan",
-                    outcome.reason), outcome.reason
+    assert re.match(
+        r"NaN loss at epoch 1 \(seen at batch [12]\): loss became nan", outcome.reason
+    ), outcome.reason
     log = (outcome.path / "train.log").read_text()
     assert "AFTER_FIT" not in log  # the script did not go on with a diverged model
     assert read_json(outcome.path / "env.json")["exit_code"] == 1
@@ -180,12 +198,19 @@ def test_ctrl_c_leaves_an_incomplete_run(interrupted):
     assert "[sprint] interrupted: stopping the run" in log
 
 
-@pytest.mark.parametrize(("lines", "expected"), [
-    (["Traceback (most recent call last):", '  File "x.py"', "KeyError: 'label'", ""],
-     "KeyError: 'label'"),
-    (["tensorflow.python.framework.errors_impl.ResourceExhaustedError: OOM when allocating"],
-     "tensorflow.python.framework.errors_impl.ResourceExhaustedError: OOM when allocating"),
-    (["Epoch 1/2", "loss: 0.3"], ""),
-])
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (
+            ["Traceback (most recent call last):", '  File "x.py"', "KeyError: 'label'", ""],
+            "KeyError: 'label'",
+        ),
+        (
+            ["tensorflow.python.framework.errors_impl.ResourceExhaustedError: OOM when allocating"],
+            "tensorflow.python.framework.errors_impl.ResourceExhaustedError: OOM when allocating",
+        ),
+        (["Epoch 1/2", "loss: 0.3"], ""),
+    ],
+)
 def test_last_exception_line(lines, expected):
     assert last_exception_line(lines) == expected

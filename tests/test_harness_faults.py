@@ -47,9 +47,13 @@ def start(root: Path, slug: str, *, ignore_sigint: bool = False) -> subprocess.P
             signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     return subprocess.Popen(
-        [sys.executable, "-m", "toolkit.cli", "run", slug, "--backend", "tensorflow",
-         "--quiet"], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": child_pythonpath()}, preexec_fn=setup)
+        [sys.executable, "-m", "toolkit.cli", "run", slug, "--backend", "tensorflow", "--quiet"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": child_pythonpath()},
+        preexec_fn=setup,
+    )
 
 
 def children(pid: int) -> list[int]:
@@ -146,8 +150,10 @@ def test_random_kills_leave_truthful_records(fault_root):
             assert json.loads(run_json.read_text())["status"] != "running"
             assert not (run_json.parent / ".harness").exists()
     assert scratch_dirs() <= before  # nothing left in the temp folder
-    print(f"faults injected: {summary['faults']}, artifacts lost: {summary['lost']}, "
-          f"tracebacks: {summary['tracebacks']}")
+    print(
+        f"faults injected: {summary['faults']}, artifacts lost: {summary['lost']}, "
+        f"tracebacks: {summary['tracebacks']}"
+    )
     assert summary["tracebacks"] == 0
 
 
@@ -169,8 +175,9 @@ def test_a_parent_killed_with_sigkill_reads_as_abandoned(fault_root):
     (run_dir,) = (folder / "runs").iterdir()
     assert json.loads((run_dir / "run.json").read_text())["status"] == "running"  # on disk
     record = RunRecord.read(run_dir)
-    assert record.status == "incomplete" and record.reason.startswith("abandoned: the sprint "
-                                                                       "process (pid")
+    assert record.status == "incomplete" and record.reason.startswith(
+        "abandoned: the sprint process (pid"
+    )
     from toolkit.check import check_reproduction
 
     report = check_reproduction(folder)
@@ -178,12 +185,12 @@ def test_a_parent_killed_with_sigkill_reads_as_abandoned(fault_root):
 
 
 def test_sigterm_stops_promptly_when_the_shell_ignores_sigint(fault_root):
-    folder = make_reproduction(fault_root, "nohup_like", TRAINS.replace("epochs=40",
-                                                                        "epochs=400"))
+    folder = make_reproduction(fault_root, "nohup_like", TRAINS.replace("epochs=40", "epochs=400"))
     process = start(fault_root, "nohup_like", ignore_sigint=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and "Epoch 2/" not in "".join(
-            p.read_text() for p in folder.glob("runs/*/train.log")):
+        p.read_text() for p in folder.glob("runs/*/train.log")
+    ):
         time.sleep(0.2)
     stop = time.monotonic()
     process.terminate()
@@ -198,8 +205,10 @@ def test_sigterm_stops_promptly_when_the_shell_ignores_sigint(fault_root):
 def test_a_run_that_completes_while_being_stopped_is_complete():
     child = {"status": "complete"}
     assert _verdict(0, "interrupted", child, []) == ("complete", "")
-    assert _verdict(130, "interrupted", {"status": "incomplete", "reason": "interrupted"},
-                    []) == ("incomplete", "interrupted")
+    assert _verdict(130, "interrupted", {"status": "incomplete", "reason": "interrupted"}, []) == (
+        "incomplete",
+        "interrupted",
+    )
 
 
 def test_a_script_that_never_trains_is_not_a_complete_run(fault_root):

@@ -25,7 +25,9 @@ x = rng.normal(size=(200, 4)).astype("float32")
 y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype("int32")
 """
 
-SEQUENTIAL_NUMPY = DATA + """
+SEQUENTIAL_NUMPY = (
+    DATA
+    + """
 import keras
 model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
                           keras.layers.Dense(2, activation="softmax")])
@@ -34,8 +36,11 @@ model.fit(x, y, epochs=2, batch_size=20, validation_data=(x[:60], y[:60]), verbo
 loss, acc = model.evaluate(x, y, batch_size=50, verbose=0)
 print("SCRIPT_EVAL", repr((loss, acc)))
 """
+)
 
-FUNCTIONAL_TF_DATA = DATA + """
+FUNCTIONAL_TF_DATA = (
+    DATA
+    + """
 import os
 os.environ["KERAS_BACKEND"] = "tensorflow"  # the harness' --backend wins: Keras is imported
 import keras
@@ -51,8 +56,11 @@ val = tf.data.Dataset.from_tensor_slices((x[:48], y[:48].astype("float32"))).bat
 model.fit(train, validation_data=val, epochs=2, verbose=2)
 print("SCRIPT_EVAL", repr(model.evaluate(val, return_dict=True, verbose=0)))
 """
+)
 
-CUSTOM_TRAIN_STEP = DATA + """
+CUSTOM_TRAIN_STEP = (
+    DATA
+    + """
 import keras
 import tensorflow as tf
 
@@ -95,8 +103,11 @@ history = model.fit(x, target, epochs=2, batch_size=25, verbose=0)
 print("SCRIPT_HISTORY", repr(history.history["loss"]))
 print("SCRIPT_EVAL", repr(model.evaluate(x, target, verbose=0)))
 """
+)
 
-FIT_LOOP = DATA + """
+FIT_LOOP = (
+    DATA
+    + """
 import keras
 model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
 model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -105,14 +116,18 @@ for round in range(3):
     print("SCRIPT_ROUND", repr(history.history["loss"][-1]))
 print("SCRIPT_EVAL", repr(model.evaluate(x, y, verbose=0)))
 """
+)
 
-NO_EVALUATE_OWN_SEED = DATA + """
+NO_EVALUATE_OWN_SEED = (
+    DATA
+    + """
 import keras
 keras.utils.set_random_seed(42)
 model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
 model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x, y, epochs=3, batch_size=50, validation_split=0.25, verbose=2)
 """
+)
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +155,9 @@ def cli_set(tmp_path_factory):
     root = tmp_path_factory.mktemp("cli")
     with isolated_env(root):
         folder = make_reproduction(root, "no_evaluate", NO_EVALUATE_OWN_SEED)
-        code = sprint(["run", "no_evaluate", "--backend", "jax", "--seeds", "2",
-                       "--epochs", "1", "--quiet"])
+        code = sprint(
+            ["run", "no_evaluate", "--backend", "jax", "--seeds", "2", "--epochs", "1", "--quiet"]
+        )
     return folder, code
 
 
@@ -153,8 +169,14 @@ def _script_values(folder, marker):
 def test_every_style_completes_with_its_folder(runs):
     for slug, (folder, outcome) in runs.items():
         assert outcome.status == "complete", (slug, outcome.reason)
-        for name in ("run.json", "metrics.json", "env.json", "curves.png", "train.log",
-                     "model.keras"):
+        for name in (
+            "run.json",
+            "metrics.json",
+            "env.json",
+            "curves.png",
+            "train.log",
+            "model.keras",
+        ):
             assert (outcome.path / name).is_file(), (slug, name)
         assert RunRecord.read(outcome.path).complete
         assert outcome.path.parent == folder / "runs"

@@ -27,14 +27,17 @@ def env(tmp_path):
 
 
 # -- backend and plan ----------------------------------------------------------------
-@pytest.mark.parametrize(("declared", "requested", "script", "env_backend", "expected"), [
-    ("any", "jax", "", "", "jax"),
-    ("tensorflow", None, 'os.environ["KERAS_BACKEND"] = "jax"', "", "tensorflow"),
-    ("any", None, 'os.environ["KERAS_BACKEND"] = "jax"', "torch", "jax"),
-    ("any", None, "os.environ.setdefault('KERAS_BACKEND', 'torch')", "", "torch"),
-    ("any", None, "import keras", "jax", "jax"),
-    ("any", None, "import keras", "", "tensorflow"),
-])
+@pytest.mark.parametrize(
+    ("declared", "requested", "script", "env_backend", "expected"),
+    [
+        ("any", "jax", "", "", "jax"),
+        ("tensorflow", None, 'os.environ["KERAS_BACKEND"] = "jax"', "", "tensorflow"),
+        ("any", None, 'os.environ["KERAS_BACKEND"] = "jax"', "torch", "jax"),
+        ("any", None, "os.environ.setdefault('KERAS_BACKEND', 'torch')", "", "torch"),
+        ("any", None, "import keras", "jax", "jax"),
+        ("any", None, "import keras", "", "tensorflow"),
+    ],
+)
 def test_choose_backend(monkeypatch, declared, requested, script, env_backend, expected):
     monkeypatch.setenv("KERAS_BACKEND", env_backend)
     assert choose_backend(declared, requested, script) == expected
@@ -84,8 +87,11 @@ def test_help_has_examples(capsys):
 # -- train.log -----------------------------------------------------------------------
 def test_clean_line_renders_a_keras_progress_bar():
     redraw = "\b" * 40 + "\r"
-    raw = ("\x1b[1m1/5\x1b[0m \x1b[32m━━\x1b[0m - loss: 0.9" + redraw
-           + "\x1b[1m5/5\x1b[0m \x1b[32m━━━━━\x1b[0m - loss: 0.5   ")
+    raw = (
+        "\x1b[1m1/5\x1b[0m \x1b[32m━━\x1b[0m - loss: 0.9"
+        + redraw
+        + "\x1b[1m5/5\x1b[0m \x1b[32m━━━━━\x1b[0m - loss: 0.5   "
+    )
     assert clean_line(raw) == "5/5 ━━━━━ - loss: 0.5"
     assert clean_line("abc\rxy") == "xyc"  # what a terminal shows
 
@@ -95,12 +101,17 @@ def test_log_tee_echoes_bytes_and_logs_lines():
     tee = LogTee(log, echo)
     data = "Epoch 1/2\r\nd\u00e9j\u00e0 vu\n1/3 ...\b\b\b\r3/3 done\nno newline".encode()
     for i in range(len(data)):  # byte by byte: UTF-8 split across chunks
-        tee.feed(data[i:i + 1])
+        tee.feed(data[i : i + 1])
     tee.note("finished")
     tee.close()
     assert echo.getvalue().startswith(data)
-    assert log.getvalue().splitlines() == ["Epoch 1/2", "d\u00e9j\u00e0 vu", "3/3 done",
-                                           "[sprint] finished", "no newline"]
+    assert log.getvalue().splitlines() == [
+        "Epoch 1/2",
+        "d\u00e9j\u00e0 vu",
+        "3/3 done",
+        "[sprint] finished",
+        "no newline",
+    ]
     assert tee.tail[-1] == "no newline"
 
 
@@ -144,9 +155,18 @@ def test_build_metrics_layout():
     assert metrics["epochs"] == 1 and metrics["steps_per_epoch"] == [4] and metrics["smoke"]
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (1, 1), (True, 1), (0.5, 0.5), ("0.25", 0.25), (math.inf, None), ("x", None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1, 1),
+        (True, 1),
+        (0.5, 0.5),
+        ("0.25", 0.25),
+        (math.inf, None),
+        ("x", None),
+        (None, None),
+    ],
+)
 def test_finite_or_none(value, expected):
     assert finite_or_none(value) == expected
 
@@ -214,9 +234,9 @@ def test_event_file_framing(tmp_path):
     records = []
     while data:
         (length,) = struct.unpack("<Q", data[:8])
-        payload = data[12:12 + length]
+        payload = data[12 : 12 + length]
         records.append(payload)
-        data = data[12 + length + 4:]
+        data = data[12 + length + 4 :]
     assert len(records) == 2 and b"brain.Event:2" in records[0]
     assert b"epoch_loss" in records[1] and b"epoch_note" not in records[1]
     assert struct.pack("<f", 0.5) in records[1]

@@ -45,28 +45,35 @@ def edit_manifest(folder: Path, old: str, new: str) -> None:
 
 # -- the manifest: one type check over every field, then allowed values and paths -------------
 
-@pytest.mark.parametrize(("old", "new", "said"), [
-    ("seeds = 1", 'seeds = "3"', "seeds = '3' is not an integer (unquoted)"),
-    ("seeds = 1", "seeds = 0", "seeds = 0 is not a positive count"),
-    ("tolerance = 0.01", "tolerance = nan", "tolerance = nan is not a finite number"),
-    ("value = 0.99", "value = inf", "value = inf is not a finite number"),
-    ("required = true", 'required = "false"', "required = 'false' is not true or false"),
-    ('kind = "unknown"', 'kind = "banana"', "kind = 'banana' is no task kind"),
-    ('script = "train.py"', 'script = "../../outside.py"', "leaves the reproduction folder"),
-    ('script = "train.py"', 'script = "/etc/passwd"', "is an absolute path"),
-    ('script = "train.py"', 'script = ""', "script is empty"),
-    ('training = "fit"', 'training = "maybe"', "training = 'maybe' is not one of fit, custom"),
-    ('backend = "any"', 'backend = "tf"', "backend = 'tf' is not one of any, tensorflow"),
-    ("schema_version = 1", "schema_version = 2", "schema_version = 2 is not a version"),
-    ('kind = "tutobook"', 'kind = "banana"', "kind = 'banana' is not one of tutobook"),
-    ("requirements = []", "requirements = [1, 2]", "is not a list of strings"),
-])
+
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        ("seeds = 1", 'seeds = "3"', "seeds = '3' is not an integer (unquoted)"),
+        ("seeds = 1", "seeds = 0", "seeds = 0 is not a positive count"),
+        ("tolerance = 0.01", "tolerance = nan", "tolerance = nan is not a finite number"),
+        ("value = 0.99", "value = inf", "value = inf is not a finite number"),
+        ("required = true", 'required = "false"', "required = 'false' is not true or false"),
+        ('kind = "unknown"', 'kind = "banana"', "kind = 'banana' is no task kind"),
+        ('script = "train.py"', 'script = "../../outside.py"', "leaves the reproduction folder"),
+        ('script = "train.py"', 'script = "/etc/passwd"', "is an absolute path"),
+        ('script = "train.py"', 'script = ""', "script is empty"),
+        ('training = "fit"', 'training = "maybe"', "training = 'maybe' is not one of fit, custom"),
+        ('backend = "any"', 'backend = "tf"', "backend = 'tf' is not one of any, tensorflow"),
+        ("schema_version = 1", "schema_version = 2", "schema_version = 2 is not a version"),
+        ('kind = "tutobook"', 'kind = "banana"', "kind = 'banana' is not one of tutobook"),
+        ("requirements = []", "requirements = [1, 2]", "is not a list of strings"),
+    ],
+)
 def test_a_manifest_value_of_the_wrong_kind_is_named(root, capsys, old, new, said):
     folder = write_reproduction(root)
     write_set(folder, "set", [0.99])
     edit_manifest(folder, old, new)
-    for command in (["check", SLUG], ["card", SLUG, "--stdout"],
-                    ["validate", SLUG, "--no-smoke", "--format", "json"]):
+    for command in (
+        ["check", SLUG],
+        ["card", SLUG, "--stdout"],
+        ["validate", SLUG, "--no-smoke", "--format", "json"],
+    ):
         code, text = answer(capsys, *command)
         assert code in (1, 2), command  # validate reports it as its failed manifest item
         assert said in text, (command, text)
@@ -83,13 +90,17 @@ def test_an_array_where_a_table_belongs_is_named(root, capsys):
 
 # -- run files: read as the harness writes them, or refused by name ---------------------------
 
-@pytest.mark.parametrize(("name", "content", "said"), [
-    ("run.json", "[1, 2]", "run.json holds list where the harness writes a JSON object"),
-    ("run.json", '"complete"', "run.json holds str where the harness writes a JSON object"),
-    ("metrics.json", "[]", "metrics.json holds list where the harness writes a JSON object"),
-    ("env.json", "3", "env.json holds int where the harness writes a JSON object"),
-    ("metrics.json", "{not json", "metrics.json is not valid JSON"),
-])
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("run.json", "[1, 2]", "run.json holds list where the harness writes a JSON object"),
+        ("run.json", '"complete"', "run.json holds str where the harness writes a JSON object"),
+        ("metrics.json", "[]", "metrics.json holds list where the harness writes a JSON object"),
+        ("env.json", "3", "env.json holds int where the harness writes a JSON object"),
+        ("metrics.json", "{not json", "metrics.json is not valid JSON"),
+    ],
+)
 def test_a_run_file_that_is_no_json_object_is_named(root, capsys, name, content, said):
     folder = write_reproduction(root)
     [run_id] = write_set(folder, "set", [0.99])
@@ -102,12 +113,15 @@ def test_a_run_file_that_is_no_json_object_is_named(root, capsys, name, content,
     assert said in text or path.name in text  # one row says it; the others still show
 
 
-@pytest.mark.parametrize(("field", "value", "said"), [
-    ("seed", "0", "seed = '0' is not an integer"),
-    ("status", 5, "status = 5 is not a string"),
-    ("status", "finished", "status = 'finished' is not one of running, complete"),
-    ("smoke", "no", "smoke = 'no' is not true or false"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("seed", "0", "seed = '0' is not an integer"),
+        ("status", 5, "status = 5 is not a string"),
+        ("status", "finished", "status = 'finished' is not one of running, complete"),
+        ("smoke", "no", "smoke = 'no' is not true or false"),
+    ],
+)
 def test_a_run_json_value_of_the_wrong_kind_is_named(root, capsys, field, value, said):
     folder = write_reproduction(root)
     [run_id] = write_set(folder, "set", [0.99])
@@ -139,8 +153,8 @@ def test_json_output_holds_no_nan_for_a_non_finite_figure(root, capsys):
 
 # -- the operating system says no ---------------------------------------------------------------
 
-def test_a_project_that_cannot_be_written_gets_a_message_and_no_folder(root, capsys,
-                                                                       monkeypatch):
+
+def test_a_project_that_cannot_be_written_gets_a_message_and_no_folder(root, capsys, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(root / "reproductions"))
 

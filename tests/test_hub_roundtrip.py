@@ -36,7 +36,8 @@ print("backend", keras.backend.backend())
 
 
 def test_a_pushed_model_loads_from_the_hub_and_predicts_like_the_local_one(
-        trained_reproduction: Path, local_hub, monkeypatch, tmp_path, capsys):
+    trained_reproduction: Path, local_hub, monkeypatch, tmp_path, capsys
+):
     root = trained_reproduction.parent.parent
     monkeypatch.setenv("SPRINT_ROOT", str(root))
     repo_id = "alice/tiny-random"
@@ -44,20 +45,35 @@ def test_a_pushed_model_loads_from_the_hub_and_predicts_like_the_local_one(
     out, err = capsys.readouterr()
     assert f'keras.saving.load_model("hf://{repo_id}")' in out
     files = local_hub.repos[repo_id].files()
-    assert {"config.json", "metadata.json", "model.weights.h5", "README.md", "curves.png",
-            "metrics.json", "env.json"} <= set(files)
+    assert {
+        "config.json",
+        "metadata.json",
+        "model.weights.h5",
+        "README.md",
+        "curves.png",
+        "metrics.json",
+        "env.json",
+    } <= set(files)
     assert any(p.startswith("logs/") and "tfevents" in p for p in files)  # real TB logs
 
     # A visitor: a new process whose only link to the Hub is HF_ENDPOINT, empty HF cache.
     (run,) = latest_set(trained_reproduction)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING"))}
-    env |= {"HF_ENDPOINT": local_hub.url, "HF_HOME": str(tmp_path / "visitor-hf"),
-            "KERAS_BACKEND": "jax", "HF_HUB_DISABLE_TELEMETRY": "1"}
+    env |= {
+        "HF_ENDPOINT": local_hub.url,
+        "HF_HOME": str(tmp_path / "visitor-hf"),
+        "KERAS_BACKEND": "jax",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+    }
     predictions = tmp_path / "predictions.npy"
     downloads_before = local_hub.calls("resolve")
     done = subprocess.run(
         [sys.executable, "-c", VISITOR, str(run.path / "model.keras"), repo_id, str(predictions)],
-        env=env, capture_output=True, text=True, timeout=300)
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     local, remote = np.load(predictions)
     assert local.shape == (16, 2)
@@ -69,8 +85,9 @@ def test_a_pushed_model_loads_from_the_hub_and_predicts_like_the_local_one(
     assert not leaks(root, FAKE_TOKEN, out, err, done.stdout, done.stderr)
 
 
-def test_the_pushed_card_describes_the_trained_run(trained_reproduction: Path, local_hub,
-                                                   monkeypatch):
+def test_the_pushed_card_describes_the_trained_run(
+    trained_reproduction: Path, local_hub, monkeypatch
+):
     from huggingface_hub import ModelCard
 
     monkeypatch.setenv("SPRINT_ROOT", str(trained_reproduction.parent.parent))
@@ -107,7 +124,8 @@ np.save(out, np.stack([local.predict(x, verbose=0), namespace["model"].predict(x
 
 
 def test_a_model_with_custom_layers_loads_as_its_card_says(
-        trained_custom_reproduction: Path, local_hub, monkeypatch, tmp_path):
+    trained_custom_reproduction: Path, local_hub, monkeypatch, tmp_path
+):
     root = trained_custom_reproduction.parent.parent
     monkeypatch.setenv("SPRINT_ROOT", str(root))
     repo_id = "alice/tiny-custom"
@@ -123,15 +141,31 @@ def test_a_model_with_custom_layers_loads_as_its_card_says(
 
     (run,) = latest_set(trained_custom_reproduction)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING"))}
-    env |= {"HF_ENDPOINT": local_hub.url, "HF_HOME": str(tmp_path / "visitor-hf"),
-            "KERAS_BACKEND": "jax", "HF_HUB_DISABLE_TELEMETRY": "1"}
+    env |= {
+        "HF_ENDPOINT": local_hub.url,
+        "HF_HOME": str(tmp_path / "visitor-hf"),
+        "KERAS_BACKEND": "jax",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+    }
     predictions = tmp_path / "predictions.npy"
     elsewhere = tmp_path / "visitor"  # a working folder with no custom_objects.py in it
     elsewhere.mkdir()
     done = subprocess.run(
-        [sys.executable, "-c", CARD_VISITOR, str(tmp_path / "snippet.py"), str(run.model_path),
-         str(tmp_path / "custom_objects.py"), str(predictions)],
-        env=env, capture_output=True, text=True, timeout=300, cwd=elsewhere)
+        [
+            sys.executable,
+            "-c",
+            CARD_VISITOR,
+            str(tmp_path / "snippet.py"),
+            str(run.model_path),
+            str(tmp_path / "custom_objects.py"),
+            str(predictions),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=elsewhere,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     local, remote = np.load(predictions)
     np.testing.assert_array_equal(remote, local)

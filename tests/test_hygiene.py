@@ -32,10 +32,16 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0\0\0\rIHDR" + bytes(range(256)) * 4
 
 # -- building roots ------------------------------------------------------------------------------
 def git(root: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
-    done = subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True,
-                          text=True)
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
+    done = subprocess.run(
+        ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
+    )
     return done.stdout.strip()
 
 
@@ -140,8 +146,10 @@ def test_weights_are_found_by_content_or_savedmodel_name(root: Path, name: str) 
 
 
 def test_each_kind_is_named() -> None:
-    kinds = {name: content_kind(name, data[:hygiene.HEAD_BYTES], len(data))
-             for name, data in HIDDEN_WEIGHTS.items()}
+    kinds = {
+        name: content_kind(name, data[: hygiene.HEAD_BYTES], len(data))
+        for name, data in HIDDEN_WEIGHTS.items()
+    }
     assert "Keras model" in kinds["model.bin"][1]
     assert "HDF5" in kinds["weights.dat"][1]
     assert "pickle" in kinds["state.dat"][1]
@@ -176,19 +184,32 @@ def test_a_zip_of_anything_else_is_a_data_file(root: Path) -> None:
 
 
 # -- secrets -------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text", [
-    f"my_hf_{TOKEN[3:]}", f"HF_TOKEN={TOKEN}", f"token='{TOKEN}'", f"x{TOKEN}",
-    f"url = 'https://user:{TOKEN}@huggingface.co'",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"my_hf_{TOKEN[3:]}",
+        f"HF_TOKEN={TOKEN}",
+        f"token='{TOKEN}'",
+        f"x{TOKEN}",
+        f"url = 'https://user:{TOKEN}@huggingface.co'",
+    ],
+)
 def test_a_token_is_found_wherever_it_sits(text: str) -> None:
     assert HF_TOKEN_PATTERN.search(text)
 
 
-@pytest.mark.parametrize("text", [
-    "from huggingface_hub import hf_hub_download", "hf_xet", "hf_transfer",
-    "HF_HUB_ENABLE_HF_TRANSFER", "hf_" + "x" * 34, "hf_" + "X" * 34,
-    "hf_hub_download_and_cache_everything_for_offline_use",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "from huggingface_hub import hf_hub_download",
+        "hf_xet",
+        "hf_transfer",
+        "HF_HUB_ENABLE_HF_TRANSFER",
+        "hf_" + "x" * 34,
+        "hf_" + "X" * 34,
+        "hf_hub_download_and_cache_everything_for_offline_use",
+    ],
+)
 def test_names_and_placeholders_are_not_tokens(text: str) -> None:
     assert not any(pattern.search(text) for pattern in SECRET_PATTERNS.values())
 
@@ -223,8 +244,10 @@ def test_a_secret_removed_from_the_files_is_still_found_in_history(repo: Path) -
     item = hygiene_of(repo)
     assert item.status == "fail"
     (line,) = item.details
-    assert line.startswith(f"reproductions/{SLUG}/notes.txt:1 (history only, committed in "
-                           f"{leaked[:10]}): looks like a Hugging Face token")
+    assert line.startswith(
+        f"reproductions/{SLUG}/notes.txt:1 (history only, committed in "
+        f"{leaked[:10]}): looks like a Hugging Face token"
+    )
     assert "git filter-repo --replace-text" in line and TOKEN not in line
 
 
@@ -236,8 +259,9 @@ def test_weights_deleted_later_are_found_in_history(repo: Path) -> None:
     commit(repo, "drop it")
     item = hygiene_of(repo)
     assert item.status == "fail"
-    assert f"spaces/{SLUG}/model.bin (history only, committed in {added[:10]}): a Keras" \
-        in text_of(item)
+    assert f"spaces/{SLUG}/model.bin (history only, committed in {added[:10]}): a Keras" in text_of(
+        item
+    )
     assert f"git filter-repo --invert-paths --path spaces/{SLUG}/model.bin" in text_of(item)
 
 
@@ -249,8 +273,7 @@ def test_history_on_another_branch_counts(repo: Path) -> None:
     assert "history only" in text_of(hygiene_of(repo))
 
 
-def test_a_current_problem_is_reported_once_and_history_elsewhere_is_ignored(
-        repo: Path) -> None:
+def test_a_current_problem_is_reported_once_and_history_elsewhere_is_ignored(repo: Path) -> None:
     (repo / "reproductions" / SLUG / "notes.txt").write_text(f"token = {TOKEN}\n")
     (repo / "other").mkdir()
     (repo / "other" / "secret.txt").write_text(f"{TOKEN}\n")
@@ -271,11 +294,13 @@ def test_clean_history_passes_and_says_it_was_read(repo: Path) -> None:
 # -- a root that is not a git repository ---------------------------------------------------------
 def test_runs_are_scanned_outside_git(root: Path) -> None:
     (root / "reproductions" / SLUG / "runs" / "r1" / "env.json").write_text(
-        json.dumps({"command": f"HF_TOKEN={TOKEN} sprint run x"}))
+        json.dumps({"command": f"HF_TOKEN={TOKEN} sprint run x"})
+    )
     item = hygiene_of(root)
     assert item.status == "fail"
-    assert f"reproductions/{SLUG}/runs/r1/env.json:1: looks like a Hugging Face token" \
-        in text_of(item)
+    assert f"reproductions/{SLUG}/runs/r1/env.json:1: looks like a Hugging Face token" in text_of(
+        item
+    )
     assert "not a git repository" in item.reason
 
 
@@ -288,7 +313,8 @@ def test_outside_git_what_gitignore_ignores_is_skipped(root: Path) -> None:
     (run / "weights.h5").write_bytes(hdf5_bytes())  # no rule ignores it
     item = hygiene_of(root)
     assert item.status == "fail" and [d.split(":")[0] for d in item.details] == [
-        f"reproductions/{SLUG}/runs/r1/weights.h5"]
+        f"reproductions/{SLUG}/runs/r1/weights.h5"
+    ]
 
 
 def test_outside_git_without_a_gitignore_every_file_counts(root: Path) -> None:
@@ -297,8 +323,9 @@ def test_outside_git_without_a_gitignore_every_file_counts(root: Path) -> None:
     assert "runs/r1/model.keras" in text_of(hygiene_of(root))
 
 
-def test_without_the_git_program_every_file_counts(root: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_git_program_every_file_counts(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (root / "reproductions" / SLUG / "runs" / "r1" / "model.keras").write_bytes(keras_zip())
     monkeypatch.setattr(hygiene.shutil, "which", lambda name: None)
     monkeypatch.setenv("PATH", "")
@@ -306,13 +333,15 @@ def test_without_the_git_program_every_file_counts(root: Path,
     assert "no git program" in item.reason and "runs/r1/model.keras" in text_of(item)
 
 
-def test_the_history_scan_is_bounded_and_says_so(repo: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_history_scan_is_bounded_and_says_so(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for version in ("v2", "v3"):
         (repo / "reproductions" / SLUG / "train.py").write_text(f"print('{version}')\n")
         commit(repo, version)
     monkeypatch.setattr(hygiene, "MAX_HISTORY_BLOBS", 1)
     item = hygiene_of(repo)
     assert item.status == "warn"
-    assert item.details == ["the history holds 2 other blobs under these folders; "
-                            "only 1 were scanned"]
+    assert item.details == [
+        "the history holds 2 other blobs under these folders; only 1 were scanned"
+    ]

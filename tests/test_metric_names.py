@@ -14,19 +14,51 @@ from toolkit.metric_names import (
 )
 
 
-@pytest.mark.parametrize("name", [
-    "loss", "val_loss", "reconstruction_loss", "mae", "mse", "rmse", "mape", "MAPE",
-    "mean_absolute_percentage_error", "wer", "cer", "error rate", "error_rate", "perplexity",
-    "sparse_categorical_crossentropy", "kl divergence", "fid",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "loss",
+        "val_loss",
+        "reconstruction_loss",
+        "mae",
+        "mse",
+        "rmse",
+        "mape",
+        "MAPE",
+        "mean_absolute_percentage_error",
+        "wer",
+        "cer",
+        "error rate",
+        "error_rate",
+        "perplexity",
+        "sparse_categorical_crossentropy",
+        "kl divergence",
+        "fid",
+    ],
+)
 def test_losses_and_errors_are_lower_is_better(name):
     assert lower_is_better(name) and default_direction(name) == "lower"
 
 
-@pytest.mark.parametrize("name", [
-    "accuracy", "val_accuracy", "top-5 accuracy", "auc", "precision", "recall", "f1", "r2",
-    "mean iou", "psnr", "ssim", "dice", "running reward", "episodes",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "accuracy",
+        "val_accuracy",
+        "top-5 accuracy",
+        "auc",
+        "precision",
+        "recall",
+        "f1",
+        "r2",
+        "mean iou",
+        "psnr",
+        "ssim",
+        "dice",
+        "running reward",
+        "episodes",
+    ],
+)
 def test_scores_are_higher_is_better(name):
     assert not lower_is_better(name) and default_direction(name) == "higher"
 

@@ -25,7 +25,8 @@ def test_every_template_is_declared_package_data() -> None:
         package = ".".join([base, *relative.parent.parts])
         globs = config["package-data"].get(package, [])
         if package not in config["packages"] or not any(
-                fnmatch.fnmatch(path.name, glob) for glob in globs):
+            fnmatch.fnmatch(path.name, glob) for glob in globs
+        ):
             missing.append(f"{relative} (package {package}, globs {globs})")
     assert missing == [], "add these to [tool.setuptools] in pyproject.toml"
 
@@ -33,6 +34,8 @@ def test_every_template_is_declared_package_data() -> None:
 def test_every_toolkit_package_is_declared() -> None:
     setuptools = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
     packages = setuptools["packages"]
-    found = {".".join(init.parent.relative_to(REPO).parts)
-             for init in REPO.glob("toolkit/**/__init__.py")}
+    found = {
+        ".".join(init.parent.relative_to(REPO).parts)
+        for init in REPO.glob("toolkit/**/__init__.py")
+    }
     assert found <= set(packages), f"undeclared: {sorted(found - set(packages))}"

@@ -18,27 +18,35 @@ def script(folder: Path, text: str, name: str = "train.py") -> Path:
 
 
 def test_missing_packages_are_named_with_their_line(tmp_path):
-    train = script(tmp_path, """\
+    train = script(
+        tmp_path,
+        """\
         import os
         import numpy as np
         import networkx_missing_for_test as nx
         from sklearn_missing_for_test.model_selection import train_test_split
-        """)
+        """,
+    )
     missing = missing_imports(train)
     assert [(m.module, m.line) for m in missing] == [
-        ("networkx_missing_for_test", 3), ("sklearn_missing_for_test", 4)]
+        ("networkx_missing_for_test", 3),
+        ("sklearn_missing_for_test", 4),
+    ]
 
 
 def test_optional_imports_and_local_modules_are_not_missing(tmp_path):
     script(tmp_path, "import helper_dep_missing_for_test\n", name="helpers.py")
-    train = script(tmp_path, """\
+    train = script(
+        tmp_path,
+        """\
         try:
             import optional_missing_for_test
         except ImportError:
             optional_missing_for_test = None
         import helpers
         from . import sibling
-        """)
+        """,
+    )
     assert [m.module for m in missing_imports(train)] == ["helper_dep_missing_for_test"]
 
 
@@ -56,9 +64,16 @@ def test_a_script_whose_imports_resolve_passes(tmp_path):
     check_imports(script(tmp_path, "import json\nimport numpy\n"), tmp_path)
 
 
-@pytest.mark.parametrize(("module", "package"), [
-    ("sklearn", "scikit-learn"), ("cv2", "opencv-python"), ("PIL", "pillow"),
-    ("networkx", "networkx"), ("tensorflow_datasets", "tensorflow-datasets")])
+@pytest.mark.parametrize(
+    ("module", "package"),
+    [
+        ("sklearn", "scikit-learn"),
+        ("cv2", "opencv-python"),
+        ("PIL", "pillow"),
+        ("networkx", "networkx"),
+        ("tensorflow_datasets", "tensorflow-datasets"),
+    ],
+)
 def test_pip_names(module, package):
     assert pip_name(module) == package
 

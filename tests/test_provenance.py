@@ -17,15 +17,23 @@ def metric(**changes) -> Metric:
 def test_the_targets_digest_moves_with_every_field_that_decides_a_verdict():
     base = targets_digest([metric()])
     assert targets_digest([metric()]) == base
-    for change in ({"value": 0.98}, {"tolerance": 0.02}, {"direction": "lower"},
-                   {"tolerance_kind": "relative"}, {"split": "validation"},
-                   {"required": False}, {"qualifier": "at_least"}, {"run_key": "acc"}):
+    for change in (
+        {"value": 0.98},
+        {"tolerance": 0.02},
+        {"direction": "lower"},
+        {"tolerance_kind": "relative"},
+        {"split": "validation"},
+        {"required": False},
+        {"qualifier": "at_least"},
+        {"run_key": "acc"},
+    ):
         assert targets_digest([metric(**change)]) != base, change
 
 
 def test_the_targets_digest_ignores_what_does_not_decide_a_verdict():
-    assert targets_digest([metric(sentence="other words", reason="why")]) == \
-        targets_digest([metric()])
+    assert targets_digest([metric(sentence="other words", reason="why")]) == targets_digest(
+        [metric()]
+    )
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -55,5 +63,4 @@ def test_provenance_of_a_committed_reproduction():
     assert len(record["script_sha256"]) == 64
     assert record["code_sha256"]["train.py"] == record["script_sha256"]
     assert record["targets_sha256"] == targets_digest(Manifest.load(folder).metrics)
-    assert [t["name"] for t in record["targets"]] == \
-        [m.name for m in Manifest.load(folder).metrics]
+    assert [t["name"] for t in record["targets"]] == [m.name for m in Manifest.load(folder).metrics]

@@ -38,7 +38,8 @@ def hub_section(repro: Path) -> dict:
 
 
 def test_dry_run_lists_every_file_with_its_size_and_sends_nothing(
-        repro, local_hub, monkeypatch, capsys):
+    repro, local_hub, monkeypatch, capsys
+):
     import huggingface_hub
 
     def no_client(*args, **kwargs):
@@ -51,11 +52,18 @@ def test_dry_run_lists_every_file_with_its_size_and_sends_nothing(
     run = repro / "runs" / RUN_ID
     sizes = {f["path"]: f["size"] for f in plan["files"]}
     assert set(sizes) == MODEL_FILES | {
-        "README.md", "curves.png", "metrics.json", "env.json",
+        "README.md",
+        "curves.png",
+        "metrics.json",
+        "env.json",
         "logs/train/events.out.tfevents.1.fixture.v2",
         f"runs/{RUN_ID}/curves.png",
-        *(f"runs/20250101-1200-jax-s{i}/{name}" for i in range(3)
-          for name in ("metrics.json", "env.json"))}
+        *(
+            f"runs/20250101-1200-jax-s{i}/{name}"
+            for i in range(3)
+            for name in ("metrics.json", "env.json")
+        ),
+    }
     assert sizes["metrics.json"] == (run / "metrics.json").stat().st_size
     assert sizes["curves.png"] == (run / "curves.png").stat().st_size
     assert sizes["model.weights.h5"] > 40_000
@@ -68,8 +76,14 @@ def test_dry_run_lists_every_file_with_its_size_and_sends_nothing(
 def test_dry_run_prints_a_table_of_files_and_sizes(repro, local_hub, capsys):
     assert push("--dry-run") == 0
     out = capsys.readouterr().out
-    for path in ("config.json", "model.weights.h5", "README.md", "curves.png", "env.json",
-                 "logs/train/events.out.tfevents.1.fixture.v2"):
+    for path in (
+        "config.json",
+        "model.weights.h5",
+        "README.md",
+        "curves.png",
+        "env.json",
+        "logs/train/events.out.tfevents.1.fixture.v2",
+    ):
         assert path in out
     assert "nothing sent" in out and "total" in out
     assert local_hub.log == []
@@ -83,8 +97,11 @@ def test_logs_missing_here_are_replayed_from_metrics_json(repro, local_hub, caps
     files = {f["path"]: f for f in json.loads(capsys.readouterr().out)["files"]}
     logs = sorted(path.split("/")[1] for path in files if path.startswith("logs/"))
     assert logs == ["test", "train", "validation"]
-    assert all("replayed from metrics.json" in f["from"]
-               for path, f in files.items() if path.startswith("logs/"))
+    assert all(
+        "replayed from metrics.json" in f["from"]
+        for path, f in files.items()
+        if path.startswith("logs/")
+    )
     assert push() == 0
     pushed = local_hub.repos[REPO_ID].files("main")
     assert sum(path.startswith("logs/") and "tfevents" in path for path in pushed) == 3
@@ -101,8 +118,10 @@ def test_push_uploads_everything_in_one_commit_and_records_it(repro, local_hub, 
     assert files["metrics.json"] == (run / "metrics.json").read_bytes()
     assert files["env.json"] == (run / "env.json").read_bytes()
     assert files["curves.png"] == (run / "curves.png").read_bytes()
-    assert files["logs/train/events.out.tfevents.1.fixture.v2"] == (
-        run / "logs/train/events.out.tfevents.1.fixture.v2").read_bytes()
+    assert (
+        files["logs/train/events.out.tfevents.1.fixture.v2"]
+        == (run / "logs/train/events.out.tfevents.1.fixture.v2").read_bytes()
+    )
     assert local_hub.calls("lfs-upload") >= 2  # weights and curves took the large-file path
     assert repo.resolve("main").files["model.weights.h5"].lfs
     # the commit is recorded, and README.md is the card that was pushed
@@ -112,7 +131,7 @@ def test_push_uploads_everything_in_one_commit_and_records_it(repro, local_hub, 
     assert hub["pushed_url"] == f"{local_hub.url}/{REPO_ID}/commit/{head}"
     assert hub["pushed_run"] == RUN_ID and hub["pushed_pr_url"] == ""
     assert (repro / "README.md").read_bytes() == files["README.md"]
-    assert f'hf://{REPO_ID}' in out and head in out
+    assert f"hf://{REPO_ID}" in out and head in out
     assert not leaks(repro.parent.parent, FAKE_TOKEN, out, err)
     assert not any(FAKE_TOKEN.encode() in body for body in local_hub.bodies)
 

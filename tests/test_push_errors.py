@@ -27,6 +27,7 @@ def repro(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def failed_push(repro: Path, capsys: pytest.CaptureFixture[str]):
     """Run `sprint push`, expect it to fail, and check it changed nothing locally."""
+
     def run(*args: str, code: int = 1) -> str:
         before = snapshot(repro)
         assert main(["push", "tiny_mnist", *args]) == code
@@ -36,6 +37,7 @@ def failed_push(repro: Path, capsys: pytest.CaptureFixture[str]):
         errors = [line for line in err.splitlines() if line.startswith("error: ")]
         assert len(errors) == 1 and "How to fix:" in err  # one message (which may quote more)
         return " ".join(err.split())  # one line, whatever the wrapping
+
     return run
 
 
@@ -56,8 +58,7 @@ def test_401_an_invalid_token_names_where_it_came_from(failed_push, local_hub, m
     assert local_hub.calls("create") == 0
 
 
-def test_403_a_read_only_token_is_told_it_needs_the_write_role(failed_push, local_hub,
-                                                               monkeypatch):
+def test_403_a_read_only_token_is_told_it_needs_the_write_role(failed_push, local_hub, monkeypatch):
     monkeypatch.setenv("HF_TOKEN", READ_TOKEN)
     err = failed_push()
     assert "403 Forbidden" in err and "read-only token" in err and "'Write' role" in err
@@ -65,13 +66,16 @@ def test_403_a_read_only_token_is_told_it_needs_the_write_role(failed_push, loca
     assert REPO_ID not in local_hub.repos
 
 
-def test_403_a_fine_grained_token_is_told_which_permission_is_missing(failed_push, local_hub,
-                                                                      monkeypatch):
+def test_403_a_fine_grained_token_is_told_which_permission_is_missing(
+    failed_push, local_hub, monkeypatch
+):
     monkeypatch.setenv("HF_TOKEN", FINE_TOKEN)
     err = failed_push()
     assert "403 Forbidden" in err
-    assert "fine-grained token lacks 'Write access to contents/settings of all repos under " \
-           "alice'" in err
+    assert (
+        "fine-grained token lacks 'Write access to contents/settings of all repos under "
+        "alice'" in err
+    )
 
 
 def test_403_on_upload_to_an_existing_repo_names_the_repo(failed_push, local_hub, monkeypatch):
@@ -82,8 +86,7 @@ def test_403_on_upload_to_an_existing_repo_names_the_repo(failed_push, local_hub
     assert local_hub.repos[REPO_ID].files() == {"README.md": b"old\n"}
 
 
-def test_a_repository_taken_by_someone_else_is_refused_before_any_upload(failed_push,
-                                                                          local_hub):
+def test_a_repository_taken_by_someone_else_is_refused_before_any_upload(failed_push, local_hub):
     err = failed_push("--repo-id", "bob/tiny-mnist")
     assert "bob/tiny-mnist already exists and belongs to bob, not to you (alice)" in err
     assert "--repo-id alice/tiny-mnist" in err
@@ -98,16 +101,16 @@ def test_a_namespace_that_is_not_yours_is_refused(failed_push, local_hub):
     assert "someone-else/tiny-mnist" not in local_hub.repos
 
 
-def test_a_read_only_organization_member_is_told_to_ask_for_the_write_role(failed_push,
-                                                                           local_hub):
+def test_a_read_only_organization_member_is_told_to_ask_for_the_write_role(failed_push, local_hub):
     err = failed_push("--repo-id", "readers/tiny-mnist")
     assert "'read' member of the readers organization" in err and "'write' role" in err
     assert local_hub.calls("create") == 0
 
 
 def test_404_the_repository_vanished_during_the_push(failed_push, local_hub):
-    local_hub.fail("preupload", 404, headers={"X-Error-Code": "RepoNotFound"},
-                   message="Repository not found")
+    local_hub.fail(
+        "preupload", 404, headers={"X-Error-Code": "RepoNotFound"}, message="Repository not found"
+    )
     err = failed_push()
     assert f"The Hub says {REPO_ID} does not exist (404 Not Found" in err
     assert "Nothing was committed" in err
@@ -115,8 +118,9 @@ def test_404_the_repository_vanished_during_the_push(failed_push, local_hub):
 
 
 def test_409_someone_else_committed_meanwhile(failed_push, local_hub):
-    local_hub.fail("commit", 409, message="A commit has happened since. Please refresh and "
-                   "try again.")
+    local_hub.fail(
+        "commit", 409, message="A commit has happened since. Please refresh and try again."
+    )
     err = failed_push()
     assert "Someone else committed to alice/tiny-mnist while this push was running" in err
     assert "409 Conflict" in err and "--create-pr" in err and "A commit has happened" in err
@@ -153,8 +157,10 @@ def test_5xx_that_persists_gives_a_clear_message(failed_push, local_hub):
     err = failed_push()
     assert "The Hub failed with 500 Internal Server Error after 3 attempts" in err
     assert "status.huggingface.co" in err and "may or may not" not in err
-    assert ("Nothing was committed: the Hub answered the commit request with 500 Internal "
-            "Server Error, so it did not record it") in err
+    assert (
+        "Nothing was committed: the Hub answered the commit request with 500 Internal "
+        "Server Error, so it did not record it"
+    ) in err
     assert local_hub.calls("commit") == 3
     assert "model.weights.h5" not in local_hub.repos[REPO_ID].files()
 
@@ -191,7 +197,8 @@ def test_an_upload_that_stops_midway_commits_nothing(failed_push, local_hub):
 
 
 def test_an_upload_that_keeps_failing_on_storage_is_retried_then_explained(
-        failed_push, local_hub, fast_hf_backoff):
+    failed_push, local_hub, fast_hf_backoff
+):
     local_hub.fail("lfs-upload", 502, times=-1)
     err = failed_push()
     assert "The Hub failed with 502 Bad Gateway after 3 attempts while trying to upload" in err

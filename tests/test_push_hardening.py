@@ -38,7 +38,8 @@ def failed_push(capsys: pytest.CaptureFixture[str], *args: str) -> str:
 
 @pytest.mark.parametrize("endpoint", ["preupload", "lfs-batch"])
 def test_a_failing_endpoint_gets_exactly_the_attempts_the_message_reports(
-        repro, local_hub, capsys, monkeypatch, endpoint):
+    repro, local_hub, capsys, monkeypatch, endpoint
+):
     monkeypatch.setenv("SPRINT_HUB_BACKOFF", "0.2")
     policy = RetryPolicy.from_env()
     assert (policy.attempts, policy.total_wait) == (3, pytest.approx(0.6))
@@ -75,18 +76,24 @@ def test_a_retry_after_longer_than_the_cap_is_capped(repro, local_hub, capsys, m
 # -- 2. what happened, by the stage that failed -----------------------------------------------
 
 
-@pytest.mark.parametrize(("endpoint", "stage"), [
-    ("create", "creating the repository"),
-    ("validate-yaml", "validating the card's metadata"),
-    ("preupload", "announcing the files (preupload)"),
-    ("lfs-batch", "asking where to store the large files (LFS batch)"),
-])
-def test_a_failure_before_the_commit_says_nothing_was_committed(repro, local_hub, capsys,
-                                                                endpoint, stage):
+@pytest.mark.parametrize(
+    ("endpoint", "stage"),
+    [
+        ("create", "creating the repository"),
+        ("validate-yaml", "validating the card's metadata"),
+        ("preupload", "announcing the files (preupload)"),
+        ("lfs-batch", "asking where to store the large files (LFS batch)"),
+    ],
+)
+def test_a_failure_before_the_commit_says_nothing_was_committed(
+    repro, local_hub, capsys, endpoint, stage
+):
     local_hub.fail(endpoint, 503, times=-1)
     err = failed_push(capsys)
-    assert (f"Nothing was committed: the push stopped while {stage}, before any commit request "
-            "was sent; the local reproduction is unchanged") in err
+    assert (
+        f"Nothing was committed: the push stopped while {stage}, before any commit request "
+        "was sent; the local reproduction is unchanged"
+    ) in err
     assert "may or may not" not in err
     assert local_hub.calls("commit") == 0
 
@@ -94,8 +101,10 @@ def test_a_failure_before_the_commit_says_nothing_was_committed(repro, local_hub
 def test_a_commit_answered_with_an_error_says_it_was_not_recorded(repro, local_hub, capsys):
     local_hub.fail("commit", 500, times=-1)
     err = failed_push(capsys)
-    assert "the Hub answered the commit request with 500 Internal Server Error, so it did not " \
-           "record it" in err
+    assert (
+        "the Hub answered the commit request with 500 Internal Server Error, so it did not "
+        "record it" in err
+    )
     assert "may or may not" not in err
 
 
@@ -110,7 +119,8 @@ def test_only_an_unanswered_commit_request_is_ambiguous(repro, local_hub, capsys
 
 
 def test_a_403_for_a_member_with_write_access_does_not_blame_the_namespace(
-        repro, local_hub, capsys):
+    repro, local_hub, capsys
+):
     rule = "Organization keras-io requires two-factor authentication to push"
     local_hub.fail("preupload", 403, message=rule)
     err = failed_push(capsys, "--repo-id", "keras-io/tiny-mnist")  # alice: 'write' in keras-io
@@ -122,8 +132,12 @@ def test_a_403_for_a_member_with_write_access_does_not_blame_the_namespace(
 
 
 def test_a_403_on_a_gated_repository_says_so(repro, local_hub, capsys):
-    local_hub.fail("preupload", 403, headers={"X-Error-Code": "GatedRepo"},
-                   message="Access to model alice/tiny-mnist is restricted")
+    local_hub.fail(
+        "preupload",
+        403,
+        headers={"X-Error-Code": "GatedRepo"},
+        message="Access to model alice/tiny-mnist is restricted",
+    )
     err = failed_push(capsys)
     assert "alice/tiny-mnist is a gated repository" in err and "request access" in err
     assert "no write access" not in err
@@ -163,8 +177,10 @@ def test_a_token_in_huggingface_hubs_own_logs_is_redacted(repro, local_hub, capl
 
 def test_everything_a_hub_session_logs_or_raises_is_redacted():
     lines: list[str] = []
-    with pytest.raises(HubError) as caught, \
-            hub_session(RetryPolicy(), FAKE_TOKEN, lines.append) as say:
+    with (
+        pytest.raises(HubError) as caught,
+        hub_session(RetryPolicy(), FAKE_TOKEN, lines.append) as say,
+    ):
         say(f"retrying {FAKE_TOKEN} {LOOKALIKE}")
         raise HubError(f"what {FAKE_TOKEN}", where=f"at {LOOKALIKE}", fix=f"fix {FAKE_TOKEN}")
     assert lines == ["retrying *** hf_***"]
@@ -183,8 +199,7 @@ def test_the_token_guard_finds_a_token_in_files_output_and_logs(tmp_path, capsys
     capsys.readouterr()  # already read by the test: the guard still sees it
     logging.getLogger("huggingface_hub.test").warning("token %s", FAKE_TOKEN)
     found = guard.leaks()
-    assert any(place.startswith("file ") and place.endswith("reproduction.toml")
-               for place in found)
+    assert any(place.startswith("file ") and place.endswith("reproduction.toml") for place in found)
     assert any(place.startswith("output #") for place in found)
     assert any(place.startswith("log record huggingface_hub.test") for place in found)
     guard.plant(tmp_path / "reproduction.toml")

@@ -27,7 +27,8 @@ def test_every_committed_card_is_what_sprint_card_renders(slug: str, monkeypatch
     folder = REPO / "reproductions" / slug
     committed = (folder / CARD_NAME).read_text(encoding="utf-8")
     assert render_card(folder, existing=committed).text == committed, (
-        f"re-render it: sprint card {slug}")
+        f"re-render it: sprint card {slug}"
+    )
 
 
 SPACES = sorted(p.parent.name for p in REPO.glob("spaces/*/space_config.json"))
@@ -43,12 +44,13 @@ def test_every_committed_space_app_is_what_its_templates_render(slug: str, monke
     pins = pin_requirements(Verified(), config["backend"], config["family"])
     rendered = render_files(Manifest.load(folder), config, pins)
     assert rendered["app.py"].decode() == (space / "app.py").read_text(encoding="utf-8"), (
-        f"regenerate it: sprint space {slug}")
+        f"regenerate it: sprint space {slug}"
+    )
     custom = find_custom_objects(folder)
     shipped = space / "custom_objects.py"
     assert (custom.source if custom else None) == (
-        shipped.read_text(encoding="utf-8") if shipped.is_file() else None), (
-        f"regenerate it: sprint space {slug}")
+        shipped.read_text(encoding="utf-8") if shipped.is_file() else None
+    ), f"regenerate it: sprint space {slug}"
 
 
 HUB_TASK_IDS = set(PIPELINE_TAGS.values())
@@ -65,7 +67,10 @@ def test_every_committed_card_speaks_the_hubs_language(slug: str) -> None:
     assert {r.task_type for r in results} == {data.pipeline_tag}
     seen = [(r.source_name, r.dataset_split, r.metric_type, r.metric_value) for r in results]
     assert len(seen) == len(set(seen)), f"{slug}: an eval result is repeated"
-    measured = [(r.dataset_split, r.metric_type) for r in results
-                if (r.source_name or "").startswith("keras-sprint")]
+    measured = [
+        (r.dataset_split, r.metric_type)
+        for r in results
+        if (r.source_name or "").startswith("keras-sprint")
+    ]
     assert len(measured) == len(set(measured)), f"{slug}: one reproduced result per metric"
     assert all("." not in r.dataset_type for r in results), "dataset.type is an id, not a file"

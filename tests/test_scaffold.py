@@ -31,7 +31,11 @@ def test_new_writes_manifest_script_and_readme(root: Path, capsys) -> None:
     assert main(["new", str(BUNDLED), "--slug", "waves"]) == 0
     folder = root / "reproductions" / "waves"
     assert sorted(p.name for p in folder.iterdir()) == [
-        ".scaffold.json", "README.md", "reproduction.toml", "train.py"]
+        ".scaffold.json",
+        "README.md",
+        "reproduction.toml",
+        "train.py",
+    ]
     manifest = Manifest.load(folder)
     assert manifest.example.title == "Waveform classification with a 1D convnet"
     assert manifest.example.authors[0].name == "keras-sprint maintainers"
@@ -65,9 +69,23 @@ def test_train_script_is_lint_clean_wherever_the_source_lives(root: Path, tmp_pa
     script = root / "reproductions" / "waves" / "train.py"
     assert str(deep) in script.read_text()  # the path is kept whole, on a line of its own
     ruff = Path(sys.executable).with_name("ruff")
-    done = subprocess.run([str(ruff), "check", "--no-cache", "--isolated", "--select", "E,F,W",
-                           "--ignore", "E402", "--line-length", "100", str(script)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            str(ruff),
+            "check",
+            "--no-cache",
+            "--isolated",
+            "--select",
+            "E,F,W",
+            "--ignore",
+            "E402",
+            "--line-length",
+            "100",
+            str(script),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout
 
 
@@ -107,8 +125,9 @@ def test_bad_slug_is_refused_and_writes_nothing(root: Path, slug: str, capsys) -
     [b"", b"\x00\x01\x02\xff\xfe binary", "Title: x\n".encode("utf-16"), b"import keras\nx = 1\n"],
     ids=["empty", "binary", "not-utf8", "no-header"],
 )
-def test_bad_input_exits_2_and_writes_nothing(root: Path, tmp_path: Path, content: bytes,
-                                              capsys) -> None:
+def test_bad_input_exits_2_and_writes_nothing(
+    root: Path, tmp_path: Path, content: bytes, capsys
+) -> None:
     source = tmp_path / "bad_example.py"
     source.write_bytes(content)
     assert main(["new", str(source)]) == 2
@@ -122,8 +141,9 @@ def test_show_json_writes_nothing(root: Path, capsys) -> None:
     assert main(["show", str(BUNDLED), "--json"]) == 0
     parsed = json.loads(capsys.readouterr().out)
     assert parsed["header"]["title"] == "Waveform classification with a 1D convnet"
-    assert any(m["split"] == "validation" and m["value"] == pytest.approx(0.95)
-               for m in parsed["metrics"])
+    assert any(
+        m["split"] == "validation" and m["value"] == pytest.approx(0.95) for m in parsed["metrics"]
+    )
     assert tree(root) == before
 
 

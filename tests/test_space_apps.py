@@ -147,15 +147,23 @@ def test_image_example_matches_the_model_on_prepared_pixels(app, spaces):
     assert notes == "Resized 112x112 to 28x28."
 
 
-@pytest.mark.parametrize(("mode", "size", "color", "expected_notes"), [
-    ("RGBA", (40, 30), (255, 0, 0, 128), ["alpha channel", "greyscale", "resized 40x30 to 28x28"]),
-    ("RGB", (300, 200), (0, 128, 255), ["Converted to greyscale", "resized 300x200 to 28x28"]),
-    ("L", (28, 28), 200, ["Used as given"]),
-    ("LA", (28, 28), (200, 0), ["alpha channel"]),
-    ("P", (20, 20), 3, ["greyscale", "resized 20x20"]),
-    ("I;16", (28, 28), 3000, ["high-bit-depth"]),
-    ("1", (50, 50), 1, ["greyscale", "resized 50x50"]),
-])
+@pytest.mark.parametrize(
+    ("mode", "size", "color", "expected_notes"),
+    [
+        (
+            "RGBA",
+            (40, 30),
+            (255, 0, 0, 128),
+            ["alpha channel", "greyscale", "resized 40x30 to 28x28"],
+        ),
+        ("RGB", (300, 200), (0, 128, 255), ["Converted to greyscale", "resized 300x200 to 28x28"]),
+        ("L", (28, 28), 200, ["Used as given"]),
+        ("LA", (28, 28), (200, 0), ["alpha channel"]),
+        ("P", (20, 20), 3, ["greyscale", "resized 20x20"]),
+        ("I;16", (28, 28), 3000, ["high-bit-depth"]),
+        ("1", (50, 50), 1, ["greyscale", "resized 50x50"]),
+    ],
+)
 def test_odd_images_are_converted(app, tmp_path, mode, size, color, expected_notes):
     running = app("digits")
     label, notes = predict(running, handle_file(png(tmp_path / "odd.png", mode, size, color)))
@@ -196,8 +204,9 @@ def test_text_matches_the_model_on_textvectorization_ids(app, spaces):
 
     text = "A GREAT movie, good fun... awful acting!"
     label, notes = predict(app("reviews"), text)
-    vectorize = layers.TextVectorization(vocabulary=VOCABULARY[2:],
-                                         output_sequence_length=TEXT_LENGTH)
+    vectorize = layers.TextVectorization(
+        vocabulary=VOCABULARY[2:], output_sequence_length=TEXT_LENGTH
+    )
     ids = np.asarray(vectorize([text]))
     expected = local_model(spaces, "reviews").predict(ids, verbose=0)[0]
     shown = confidences(label)
@@ -231,8 +240,14 @@ def test_the_model_is_called_one_request_at_a_time(spaces):
     deleted or donated"): Gradio runs cached examples and requests in parallel threads."""
     folder, model = spaces["reviews"]
     env = {**os.environ, "SPRINT_MODEL_PATH": str(model), "GRADIO_ANALYTICS_ENABLED": "False"}
-    done = subprocess.run([sys.executable, "-c", CONCURRENT_CALLS % TEXT_LENGTH], cwd=folder,
-                          env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", CONCURRENT_CALLS % TEXT_LENGTH],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("errors: 0 []"), done.stdout
 
@@ -287,8 +302,10 @@ def test_tabular_classification_predicts_every_row(app, spaces):
     rows = [[63, 233, 150], [40, 180, 170]]
     label, results = predict(app("heart"), table(rows))
     model = local_model(spaces, "heart")
-    inputs = {name: np.array([[r[i]] for r in rows], dtype="float32")
-              for i, name in enumerate(TABULAR_FEATURES)}
+    inputs = {
+        name: np.array([[r[i]] for r in rows], dtype="float32")
+        for i, name in enumerate(TABULAR_FEATURES)
+    }
     expected = model.predict(inputs, verbose=0)[:, 0]
     shown = confidences(label)
     assert set(shown) == {"healthy", "heart disease"}
@@ -300,12 +317,15 @@ def test_tabular_classification_predicts_every_row(app, spaces):
         assert row[3] == ("heart disease" if p >= 0.5 else "healthy")
 
 
-@pytest.mark.parametrize(("rows", "headers", "message"), [
-    ([[63, "abc", 150]], TABULAR_FEATURES, "Row 1, column 'chol' holds 'abc', not a number."),
-    ([[63, 233, 150], [41, None, 150]], TABULAR_FEATURES, "Row 2, column 'chol' is empty."),
-    ([["", "", ""]], TABULAR_FEATURES, "The table has no filled-in row"),
-    ([[1, 2]], ["age", "chol"], "Missing column(s): thalach."),
-])
+@pytest.mark.parametrize(
+    ("rows", "headers", "message"),
+    [
+        ([[63, "abc", 150]], TABULAR_FEATURES, "Row 1, column 'chol' holds 'abc', not a number."),
+        ([[63, 233, 150], [41, None, 150]], TABULAR_FEATURES, "Row 2, column 'chol' is empty."),
+        ([["", "", ""]], TABULAR_FEATURES, "The table has no filled-in row"),
+        ([[1, 2]], ["age", "chol"], "Missing column(s): thalach."),
+    ],
+)
 def test_bad_tables_are_refused(app, rows, headers, message):
     assert message in refused(app("heart"), table(rows, headers))
 
@@ -338,8 +358,9 @@ def test_nab_first_example_answers(app):
 
 def test_reconstruction_plots_the_series_and_its_error(app):
     running = app("nab")
-    plot, summary = predict(running, handle_file(str(running.folder / "examples" /
-                                                     "series_with_spike.csv")))
+    plot, summary = predict(
+        running, handle_file(str(running.folder / "examples" / "series_with_spike.csv"))
+    )
     assert plot_image(plot).size[0] > 400
     assert summary.startswith("Mean reconstruction error")
 
@@ -352,14 +373,22 @@ def test_semicolon_csv_with_gaps_is_read(app, tmp_path):
     assert "Skipped 1 row(s) with missing or non-numeric values." in summary
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (bytes(range(256)) * 8, "This file could not be read as CSV"),
-    (b"", "This file could not be read as CSV (No columns to parse from file)"),
-    (b"a,b\n1,2\n3,4,5,6\n", "This file could not be read as CSV (Error tokenizing data"),
-    (b"when,what\nmonday,rain\ntuesday,sun\n", "The model reads 1 numeric column(s); this CSV"
-                                               " has 0 (columns: when, what)"),
-    (b"step,value\n0,1.5\n1,2.5\n", "The series has 2 usable rows; the model needs at least 24"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (bytes(range(256)) * 8, "This file could not be read as CSV"),
+        (b"", "This file could not be read as CSV (No columns to parse from file)"),
+        (b"a,b\n1,2\n3,4,5,6\n", "This file could not be read as CSV (Error tokenizing data"),
+        (
+            b"when,what\nmonday,rain\ntuesday,sun\n",
+            "The model reads 1 numeric column(s); this CSV has 0 (columns: when, what)",
+        ),
+        (
+            b"step,value\n0,1.5\n1,2.5\n",
+            "The series has 2 usable rows; the model needs at least 24",
+        ),
+    ],
+)
 def test_malformed_csv_is_refused(app, tmp_path, content, message):
     (tmp_path / "bad.csv").write_bytes(content)
     assert message in refused(app("nab"), handle_file(str(tmp_path / "bad.csv")))
@@ -380,7 +409,6 @@ def test_forecast_plots_the_next_steps(app):
     assert summary == "Forecast of the next 6 step(s)."
 
 
-
 # -- image to image and generative ------------------------------------------------------------
 
 
@@ -390,8 +418,10 @@ def test_denoiser_first_example_answers(app):
 
 def test_image_to_image_returns_the_model_output_size(app, tmp_path):
     running = app("denoiser")
-    for mode, size, color, note in [("RGBA", (40, 30), (9, 9, 9, 0), "alpha channel"),
-                                    ("L", (16, 16), 100, "Converted to colour")]:
+    for mode, size, color, note in [
+        ("RGBA", (40, 30), (9, 9, 9, 0), "alpha channel"),
+        ("L", (16, 16), 100, "Converted to colour"),
+    ]:
         result, notes = predict(running, handle_file(png(tmp_path / "in.png", mode, size, color)))
         image = Image.open(result)
         assert image.size == (16, 16) and image.mode == "L"
@@ -435,13 +465,16 @@ def test_generic_app_runs_json_inputs(app, spaces):
     assert "random values for 'a', shape (3,)" in notes.lower()
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("", "Please give the model's inputs as JSON, or type 'random'."),
-    ("{bad json", "This is not valid JSON: Expecting property name"),
-    ('{"a": [1, 2, 3]}', "Missing input(s) b; the model takes a, b."),
-    ('{"a": [1, 2], "b": [[1, 2], [3, 4]]}', "Input 'a' should have shape (3,)"),
-    ('{"a": ["x", "y", "z"], "b": [[1, 2], [3, 4]]}', "Input 'a' is not a float32 array"),
-    ("[1, 2, 3]", "The model takes 2 inputs (a, b)"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Please give the model's inputs as JSON, or type 'random'."),
+        ("{bad json", "This is not valid JSON: Expecting property name"),
+        ('{"a": [1, 2, 3]}', "Missing input(s) b; the model takes a, b."),
+        ('{"a": [1, 2], "b": [[1, 2], [3, 4]]}', "Input 'a' should have shape (3,)"),
+        ('{"a": ["x", "y", "z"], "b": [[1, 2], [3, 4]]}', "Input 'a' is not a float32 array"),
+        ("[1, 2, 3]", "The model takes 2 inputs (a, b)"),
+    ],
+)
 def test_generic_app_explains_bad_json(app, text, message):
     assert message in refused(app("siamese"), text)

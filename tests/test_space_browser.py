@@ -19,8 +19,14 @@ from toolkit.manifest import Manifest
 from toolkit.space import plan_space, write_space
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 
@@ -31,9 +37,11 @@ pytestmark = pytest.mark.browser
 def chromium() -> str:
     found = CHROMIUM if Path(CHROMIUM).is_file() else shutil.which("chromium")
     if not found:
-        pytest.fail(f"{CHROMIUM} not found: this test drives Debian's chromium; install it with "
-                    "`apt-get update && apt-get install -y chromium` "
-                    "(`playwright install` cannot download browsers offline)")
+        pytest.fail(
+            f"{CHROMIUM} not found: this test drives Debian's chromium; install it with "
+            "`apt-get update && apt-get install -y chromium` "
+            "(`playwright install` cannot download browsers offline)"
+        )
     return found
 
 
@@ -79,7 +87,8 @@ def test_image_space_in_chromium(tmp_path: Path, chromium: str) -> None:
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(app.url, timeout=120_000)  # a loaded CI machine is slow
             expect(page.get_by_role("heading", name="Digits in a browser")).to_be_visible(
-                timeout=60_000)
+                timeout=60_000
+            )
             label = page.locator('[data-testid="label-output-value"]')
             notes = page.get_by_label("How the image was prepared")
             # first load: as on Spaces, the first example's cached answer is already shown
@@ -89,7 +98,9 @@ def test_image_space_in_chromium(tmp_path: Path, chromium: str) -> None:
             page.get_by_role("button", name="Submit").click()
             expect(notes).to_have_value(
                 "Removed the alpha channel (transparent areas filled); converted to "
-                "greyscale; resized 90x60 to 28x28.", timeout=60_000)
+                "greyscale; resized 90x60 to 28x28.",
+                timeout=60_000,
+            )
             expect(label).to_have_text(want)
             expect(page.locator("img").first).to_be_visible()  # the uploaded image's preview
             page.wait_for_timeout(500)  # let the output's fade-in finish before the screenshot

@@ -28,8 +28,21 @@ from toolkit.space.examples import EXAMPLE_DIR
 from toolkit.space.pins import installed_version
 
 HUB_COLORS = {"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"}
-APP_IMPORTS = {"functools", "json", "logging", "os", "pathlib", "re", "threading", "gradio",
-               "keras", "numpy", "pandas", "PIL", "matplotlib"}
+APP_IMPORTS = {
+    "functools",
+    "json",
+    "logging",
+    "os",
+    "pathlib",
+    "re",
+    "threading",
+    "gradio",
+    "keras",
+    "numpy",
+    "pandas",
+    "PIL",
+    "matplotlib",
+}
 
 
 @pytest.fixture(scope="module")
@@ -53,23 +66,26 @@ def front_matter(folder: Path) -> dict:
 # -- task kinds ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("kind", "family"), [
-    ("image_classification", "image_classification"),
-    ("Image-Classification", "image_classification"),
-    ("text_classification", "text_classification"),
-    ("sentiment_analysis", "text_classification"),
-    ("structured_data_classification", "tabular_classification"),
-    ("tabular_regression", "tabular_regression"),
-    ("timeseries_forecasting", "time_series"),
-    ("timeseries_anomaly_detection", "time_series"),
-    ("image_segmentation", "image_to_image"),
-    ("image_denoising", "image_to_image"),
-    ("gan", "generative"),
-    ("conditional_image_generation", "generative"),
-    ("unknown", "generic"),
-    ("", "generic"),
-    ("graph_node_classification", "generic"),
-])
+@pytest.mark.parametrize(
+    ("kind", "family"),
+    [
+        ("image_classification", "image_classification"),
+        ("Image-Classification", "image_classification"),
+        ("text_classification", "text_classification"),
+        ("sentiment_analysis", "text_classification"),
+        ("structured_data_classification", "tabular_classification"),
+        ("tabular_regression", "tabular_regression"),
+        ("timeseries_forecasting", "time_series"),
+        ("timeseries_anomaly_detection", "time_series"),
+        ("image_segmentation", "image_to_image"),
+        ("image_denoising", "image_to_image"),
+        ("gan", "generative"),
+        ("conditional_image_generation", "generative"),
+        ("unknown", "generic"),
+        ("", "generic"),
+        ("graph_node_classification", "generic"),
+    ],
+)
 def test_task_kinds_map_to_templates(kind, family):
     assert family_for(kind) == family
 
@@ -78,8 +94,10 @@ def test_task_kinds_map_to_templates(kind, family):
 
 
 def test_short_description_fits_the_hub_limit():
-    text = ("This [example](https://keras.io) shows how to train a convolutional network "
-            "on MNIST and reach 99% accuracy")
+    text = (
+        "This [example](https://keras.io) shows how to train a convolutional network "
+        "on MNIST and reach 99% accuracy"
+    )
     short = short_description(text)
     assert len(short) <= SHORT_DESCRIPTION_MAX and short.endswith("…")
     assert short.startswith("This example shows how to train") and "](" not in short
@@ -88,8 +106,12 @@ def test_short_description_fits_the_hub_limit():
 
 def test_readme_front_matter_describes_the_space(root, models):
     case = CASES["digits"]
-    repro = write_manifest(root, case, description="A simple convnet that reaches ~99% test "
-                           "accuracy on MNIST, trained from scratch in a few minutes on a CPU.")
+    repro = write_manifest(
+        root,
+        case,
+        description="A simple convnet that reaches ~99% test "
+        "accuracy on MNIST, trained from scratch in a few minutes on a CPU.",
+    )
     manifest = Manifest.load(repro)
     manifest.data = [DataSource(kind="keras.datasets", name="mnist")]
     manifest.save(repro)
@@ -140,8 +162,9 @@ def test_versions_a_run_did_not_record_are_pinned_to_the_installed_ones(root, mo
     write_run(repro, keras.saving.load_model(models["digits"]), env={"backend": "tensorflow"})
     requirements = (plan_space(repro, root).files["requirements.txt"]).decode()
     assert f"keras=={installed_version('keras')}" in requirements
-    assert "recorded no keras, tensorflow, python version: pinned to the installed one" in \
-        requirements
+    assert (
+        "recorded no keras, tensorflow, python version: pinned to the installed one" in requirements
+    )
 
 
 def test_without_a_run_the_installed_versions_are_pinned_and_said_so(root, models):
@@ -164,13 +187,28 @@ def test_generated_app_is_self_contained_and_clean(root, models, slug):
     imported = {
         (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
         for node in ast.walk(ast.parse(app.read_text()))
-        if isinstance(node, ast.Import | ast.ImportFrom) for alias in node.names
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
     }
     assert imported <= APP_IMPORTS, imported - APP_IMPORTS
     ruff = Path(sys.executable).with_name("ruff")
-    lint = subprocess.run([str(ruff), "check", "--isolated", "--no-cache", "--line-length", "100",
-                           "--target-version", "py311", "--select", "E,F,W,I,B,UP,SIM", str(app)],
-                          capture_output=True, text=True)
+    lint = subprocess.run(
+        [
+            str(ruff),
+            "check",
+            "--isolated",
+            "--no-cache",
+            "--line-length",
+            "100",
+            "--target-version",
+            "py311",
+            "--select",
+            "E,F,W,I,B,UP,SIM",
+            str(app),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert lint.returncode == 0, lint.stdout
     assert plan.family == family_for(CASES[slug].task.kind)
 
@@ -182,14 +220,16 @@ def test_examples_are_small_and_readable(root, models, slug):
     plan = generate(root, CASES[slug], models[slug]).plan
     config = json.loads((plan.folder / "space_config.json").read_text())
     assert config["examples"], "every Space offers examples"
-    for path in (plan.folder / EXAMPLE_DIR).glob("*") if (plan.folder / EXAMPLE_DIR).is_dir() \
-            else []:
+    for path in (
+        (plan.folder / EXAMPLE_DIR).glob("*") if (plan.folder / EXAMPLE_DIR).is_dir() else []
+    ):
         assert path.stat().st_size < 64 * 1024, path
         if path.suffix == ".png":
             Image.open(path).verify()
     if slug == "digits":  # single-character class names are drawn as glyphs
         assert [row[0] for row in config["examples"]] == [
-            f"examples/drawing_{d}.png" for d in "059"]
+            f"examples/drawing_{d}.png" for d in "059"
+        ]
 
 
 def test_text_space_carries_the_vocabulary(root, models):
@@ -201,16 +241,25 @@ def test_text_space_carries_the_vocabulary(root, models):
 # -- contradictions between manifest and model ------------------------------------------------
 
 
-@pytest.mark.parametrize(("slug", "change", "message"), [
-    ("digits", {"class_names": ["cat", "dog", "bird"]}, "class_names has 3 names but the model "
-                                                        "outputs 10 scores"),
-    ("digits", {"input_shape": [32, 32, 3]}, "[task] input_shape [32, 32, 3] does not match"),
-    ("housing", {"kind": "image_classification"}, "needs an image input"),
-    ("reviews", {"vocabulary": ""}, "reads token ids, but the manifest names no vocabulary"),
-    ("housing", {"feature_names": ["rooms", "age"]}, "feature_names has 2 names but the model "
-                                                     "reads 3 features"),
-    ("siamese", {"kind": "gan"}, "The generative demo feeds one latent input; the model has 2"),
-])
+@pytest.mark.parametrize(
+    ("slug", "change", "message"),
+    [
+        (
+            "digits",
+            {"class_names": ["cat", "dog", "bird"]},
+            "class_names has 3 names but the model outputs 10 scores",
+        ),
+        ("digits", {"input_shape": [32, 32, 3]}, "[task] input_shape [32, 32, 3] does not match"),
+        ("housing", {"kind": "image_classification"}, "needs an image input"),
+        ("reviews", {"vocabulary": ""}, "reads token ids, but the manifest names no vocabulary"),
+        (
+            "housing",
+            {"feature_names": ["rooms", "age"]},
+            "feature_names has 2 names but the model reads 3 features",
+        ),
+        ("siamese", {"kind": "gan"}, "The generative demo feeds one latent input; the model has 2"),
+    ],
+)
 def test_a_manifest_that_contradicts_the_model_is_refused(root, models, slug, change, message):
     repro = write_manifest(root, CASES[slug])
     manifest = Manifest.load(repro)
@@ -264,16 +313,28 @@ def test_cli_writes_the_space_and_reports_json(root, models, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert code == 0
     assert summary["family"] == "tabular_classification"
-    assert set(summary["written"]) >= {"app.py", "README.md", "requirements.txt", ".gitignore",
-                                      "space_config.json", "examples/sample.csv"}
+    assert set(summary["written"]) >= {
+        "app.py",
+        "README.md",
+        "requirements.txt",
+        ".gitignore",
+        "space_config.json",
+        "examples/sample.csv",
+    }
     assert Path(summary["folder"]) == root / "spaces" / "heart"
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["space", "Not/A/Slug"], "is not a valid reproduction name"),
-    (["space", "missing"], "No manifest found"),
-    (["space", "heart", "--model", "nowhere.keras"], "is neither a .keras file nor a Hub repo id"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["space", "Not/A/Slug"], "is not a valid reproduction name"),
+        (["space", "missing"], "No manifest found"),
+        (
+            ["space", "heart", "--model", "nowhere.keras"],
+            "is neither a .keras file nor a Hub repo id",
+        ),
+    ],
+)
 def test_cli_bad_input_exits_2(root, capsys, argv, message):
     write_manifest(root, CASES["heart"])
     assert main(argv) == 2
@@ -291,14 +352,29 @@ def test_cli_serve_runs_the_app_locally(root, models):
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "toolkit.cli", "space", "housing", "--model",
-             str(models["housing"]), "--serve", "--port", str(port)],
-            cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "toolkit.cli",
+                "space",
+                "housing",
+                "--model",
+                str(models["housing"]),
+                "--serve",
+                "--port",
+                str(port),
+            ],
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_for_app(f"http://127.0.0.1:{port}/", process, timeout=240, log_path=log)
         client = Client(f"http://127.0.0.1:{port}/", verbose=False, analytics_enabled=False)
-        value, _ = client.predict({"headers": ["rooms", "age", "tax"], "data": [[1, 2, 3]]},
-                                  api_name="/predict")
+        value, _ = client.predict(
+            {"headers": ["rooms", "age", "tax"], "data": [[1, 2, 3]]}, api_name="/predict"
+        )
         assert isinstance(value, float)
     finally:
         stop_app(process)  # SIGTERM: the command stops its app process too

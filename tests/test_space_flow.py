@@ -21,7 +21,8 @@ trained_reproduction = hub_fixtures.trained_reproduction
 
 
 def test_the_space_serves_the_pushed_model_from_the_hub(
-        trained_reproduction: Path, local_hub, monkeypatch, capsys):
+    trained_reproduction: Path, local_hub, monkeypatch, capsys
+):
     import keras
     from huggingface_hub import constants
 
@@ -40,8 +41,10 @@ def test_the_space_serves_the_pushed_model_from_the_hub(
     assert summary["family"] == "tabular_classification"
     assert summary["model_repo"] == repo_id
     assert summary["model"] == str(run.path / "model.keras")
-    assert summary["requirements"][:2] == [f"keras=={env['keras']}",
-                                           f"jax[cpu]=={env['backend_version']}"]
+    assert summary["requirements"][:2] == [
+        f"keras=={env['keras']}",
+        f"jax[cpu]=={env['backend_version']}",
+    ]
     folder = Path(summary["folder"])
     readme = (folder / "README.md").read_text()
     assert f"models:\n- {repo_id}\n" in readme and "test accuracy: reported 0.5" in readme
@@ -51,11 +54,13 @@ def test_the_space_serves_the_pushed_model_from_the_hub(
     downloads_before = local_hub.calls("resolve")
     with running_app(folder, model_value=None) as app:  # no SPRINT_MODEL_PATH: hf:// only
         label, table = app.client().predict(
-            {"headers": ["x0", "x1", "x2", "x3"], "data": rows.tolist()}, api_name="/predict")
+            {"headers": ["x0", "x1", "x2", "x3"], "data": rows.tolist()}, api_name="/predict"
+        )
     fetched = [entry[1] for entry in local_hub.log[downloads_before:] if entry[2] == "resolve"]
     assert any(path.endswith("/model.weights.h5") for path in fetched)
     scores = {c["label"]: c["confidence"] for c in label["confidences"]}
     assert set(scores) == {"negative", "positive"}
     assert [scores["negative"], scores["positive"]] == pytest.approx(expected[0], abs=1e-5)
     assert [row[-2] for row in table["data"]] == [
-        ["negative", "positive"][int(np.argmax(p))] for p in expected]
+        ["negative", "positive"][int(np.argmax(p))] for p in expected
+    ]

@@ -49,10 +49,15 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "garbage.csv").write_bytes(bytes(range(256)) * 64)
     (folder / "empty.png").write_bytes(b"")
     (folder / "empty.csv").write_bytes(b"")
-    (folder / "long.csv").write_text("step,value\n" + "".join(
-        f"{i},{np.sin(i / 9):.12f}\n" for i in range(330_000)))  # 7 MB
-    (folder / "wide.csv").write_text(",".join(f"c{i}" for i in range(200_000)) + "\n"
-                                     + ",".join("1" for _ in range(200_000)) + "\n")
+    (folder / "long.csv").write_text(
+        "step,value\n" + "".join(f"{i},{np.sin(i / 9):.12f}\n" for i in range(330_000))
+    )  # 7 MB
+    (folder / "wide.csv").write_text(
+        ",".join(f"c{i}" for i in range(200_000))
+        + "\n"
+        + ",".join("1" for _ in range(200_000))
+        + "\n"
+    )
     series = "\n".join(f"{i},{np.sin(i / 4):.3f}" for i in range(200))
     (folder / "series.csv").write_text("step,value\n" + series + "\n")
     return folder
@@ -62,12 +67,21 @@ def image_burst(folder: Path, app: RunningApp) -> tuple[object, Burst]:
     valid = handle_file(str(app.folder / "examples" / "drawing_0.png"))
     file = lambda name: handle_file(str(folder / name))  # noqa: E731
     return valid, [
-        ("example", valid), ("small image", file("small.png")), ("photo", file("photo.png")),
-        ("42-megapixel image", file("huge.png")), ("42-megapixel image", file("huge.png")),
-        ("text file as image", file("text.png")), ("binary garbage", file("garbage.png")),
-        ("empty file", file("empty.png")), ("no image", None), ("example", valid),
-        ("small image", file("small.png")), ("42-megapixel image", file("huge.png")),
-        ("binary garbage", file("garbage.png")), ("no image", None), ("example", valid),
+        ("example", valid),
+        ("small image", file("small.png")),
+        ("photo", file("photo.png")),
+        ("42-megapixel image", file("huge.png")),
+        ("42-megapixel image", file("huge.png")),
+        ("text file as image", file("text.png")),
+        ("binary garbage", file("garbage.png")),
+        ("empty file", file("empty.png")),
+        ("no image", None),
+        ("example", valid),
+        ("small image", file("small.png")),
+        ("42-megapixel image", file("huge.png")),
+        ("binary garbage", file("garbage.png")),
+        ("no image", None),
+        ("example", valid),
         ("text file as image", file("text.png")),
     ]
 
@@ -75,12 +89,22 @@ def image_burst(folder: Path, app: RunningApp) -> tuple[object, Burst]:
 def text_burst(folder: Path, app: RunningApp) -> tuple[object, Burst]:
     valid = "A great movie, good fun... awful acting!"
     return valid, [
-        ("review", valid), ("short text", "bad plot"), ("1 MB text", "good movie " * 95_000),
-        ("1 MB text", "awful " * 175_000), ("empty text", ""), ("blank text", " \n\t "),
+        ("review", valid),
+        ("short text", "bad plot"),
+        ("1 MB text", "good movie " * 95_000),
+        ("1 MB text", "awful " * 175_000),
+        ("empty text", ""),
+        ("blank text", " \n\t "),
         ("binary garbage", np.random.default_rng(1).bytes(2_000).decode("latin-1")),
-        ("no text", None), ("review", valid), ("unknown words", "zxq wvut qqq"),
-        ("emoji", "🎬🍿 great!! 👍" * 50), ("1 MB text", "x" * 1_000_000), ("review", valid),
-        ("control characters", "\x00\x01\x02 good \x7f"), ("empty text", ""), ("review", valid),
+        ("no text", None),
+        ("review", valid),
+        ("unknown words", "zxq wvut qqq"),
+        ("emoji", "🎬🍿 great!! 👍" * 50),
+        ("1 MB text", "x" * 1_000_000),
+        ("review", valid),
+        ("control characters", "\x00\x01\x02 good \x7f"),
+        ("empty text", ""),
+        ("review", valid),
     ]
 
 
@@ -88,18 +112,30 @@ def series_burst(folder: Path, app: RunningApp) -> tuple[object, Burst]:
     valid = handle_file(str(folder / "series.csv"))
     file = lambda name: handle_file(str(folder / name))  # noqa: E731
     return valid, [
-        ("series", valid), ("example", handle_file(str(app.folder / "examples" / "series.csv"))),
-        ("7 MB CSV", file("long.csv")), ("200,000-column CSV", file("wide.csv")),
-        ("binary garbage as CSV", file("garbage.csv")), ("empty CSV", file("empty.csv")),
-        ("no file", None), ("no file but text", "hello"), ("series", valid),
-        ("7 MB CSV", file("long.csv")), ("200,000-column CSV", file("wide.csv")),
-        ("binary garbage as CSV", file("garbage.csv")), ("series", valid),
-        ("no file but a number", 42), ("empty CSV", file("empty.csv")), ("series", valid),
+        ("series", valid),
+        ("example", handle_file(str(app.folder / "examples" / "series.csv"))),
+        ("7 MB CSV", file("long.csv")),
+        ("200,000-column CSV", file("wide.csv")),
+        ("binary garbage as CSV", file("garbage.csv")),
+        ("empty CSV", file("empty.csv")),
+        ("no file", None),
+        ("no file but text", "hello"),
+        ("series", valid),
+        ("7 MB CSV", file("long.csv")),
+        ("200,000-column CSV", file("wide.csv")),
+        ("binary garbage as CSV", file("garbage.csv")),
+        ("series", valid),
+        ("no file but a number", 42),
+        ("empty CSV", file("empty.csv")),
+        ("series", valid),
     ]
 
 
 BURSTS: dict[str, Callable[[Path, RunningApp], tuple[object, Burst]]] = {
-    "digits": image_burst, "reviews": text_burst, "nab": series_burst}
+    "digits": image_burst,
+    "reviews": text_burst,
+    "nab": series_burst,
+}
 
 
 @pytest.fixture(scope="module")
@@ -143,19 +179,26 @@ def test_a_burst_of_mixed_requests_is_answered_without_tracebacks(app, inputs, s
     with ThreadPoolExecutor(POOL) as pool:
         outcomes = list(pool.map(lambda item: ask(client, item[1]), burst))
 
-    unanswered = [what for (what, _), (kind, _) in zip(burst, outcomes, strict=True)
-                  if kind == "no answer"]
-    shown = [(what, text) for (what, _), (_, text) in zip(burst, outcomes, strict=True)
-             if TRACEBACK.search(text)]
+    unanswered = [
+        what for (what, _), (kind, _) in zip(burst, outcomes, strict=True) if kind == "no answer"
+    ]
+    shown = [
+        (what, text)
+        for (what, _), (_, text) in zip(burst, outcomes, strict=True)
+        if TRACEBACK.search(text)
+    ]
     logged = running.output().count("Traceback (most recent call last)")
     paths = sum(bool(UPLOAD_PATH.search(text)) for _, text in outcomes)  # told, not asserted
-    print(f"\n{slug}: requests: {len(burst)}, answered: {len(burst) - len(unanswered)} "
-          f"({sum(kind == 'answer' for kind, _ in outcomes)} results, "
-          f"{sum(kind == 'message' for kind, _ in outcomes)} messages), "
-          f"tracebacks shown: {len(shown)} (in the app log: {logged}), "
-          f"server upload paths shown: {paths}")
+    print(
+        f"\n{slug}: requests: {len(burst)}, answered: {len(burst) - len(unanswered)} "
+        f"({sum(kind == 'answer' for kind, _ in outcomes)} results, "
+        f"{sum(kind == 'message' for kind, _ in outcomes)} messages), "
+        f"tracebacks shown: {len(shown)} (in the app log: {logged}), "
+        f"server upload paths shown: {paths}"
+    )
     assert not unanswered, unanswered
     assert not shown, shown
     assert running.process.poll() is None, "the app died under load"
-    assert ask(running.client(), valid) == ("answer", before), \
+    assert ask(running.client(), valid) == ("answer", before), (
         "a valid request got another answer after the burst"
+    )

@@ -46,13 +46,20 @@ class _SpaceHandler(_Handler):
         repo_id = f"{namespace}/{payload['name']}"
         self._writable(user, namespace, "create a space")
         if repo_id in self.hub.repos:
-            raise _HubError(409, "You already created this space repo",
-                            {"X-Error-Message": "You already created this space repo"},
-                            url=f"{self.hub.url}/spaces/{repo_id}")
+            raise _HubError(
+                409,
+                "You already created this space repo",
+                {"X-Error-Message": "You already created this space repo"},
+                url=f"{self.hub.url}/spaces/{repo_id}",
+            )
         repo = Repo(repo_id, bool(payload.get("private")))
         self.hub.repos[repo_id] = repo
-        self.hub._new_commit(repo, "main", "initial commit",
-                             {".gitattributes": Blob(b"*.png filter=lfs -text\n", False)})
+        self.hub._new_commit(
+            repo,
+            "main",
+            "initial commit",
+            {".gitattributes": Blob(b"*.png filter=lfs -text\n", False)},
+        )
         return 200, {"url": f"{self.hub.url}/spaces/{repo_id}", "name": repo_id}, {}
 
 
@@ -128,8 +135,9 @@ def test_push_updates_and_deletes_files_the_space_no_longer_has(space_hub, space
 
 def test_cli_push_records_the_space_in_the_manifest(space_hub, space, capsys):
     folder, repro, model = space
-    code = main(["space", "digits", "--model", str(model), "--push",
-                 "--space-id", "alice/digits-demo"])
+    code = main(
+        ["space", "digits", "--model", str(model), "--push", "--space-id", "alice/digits-demo"]
+    )
     out = capsys.readouterr()
     assert code == 0, out.err
     hub = Manifest.load(repro).hub

@@ -70,8 +70,12 @@ def answered(app: RunningApp, path: Path) -> str:
 
 def test_a_csv_of_200000_columns_is_refused_from_its_header(nab, tmp_path):
     path = tmp_path / "wide.csv"
-    path.write_text(",".join(f"c{i}" for i in range(200_000)) + "\n"
-                    + ",".join("1" for _ in range(200_000)) + "\n")
+    path.write_text(
+        ",".join(f"c{i}" for i in range(200_000))
+        + "\n"
+        + ",".join("1" for _ in range(200_000))
+        + "\n"
+    )
     assert 1_500_000 < path.stat().st_size < 5 * 2**20  # under the size cap: columns decide
     message = refused(nab, handle_file(str(path)))
     assert message.startswith("wide.csv has 200,000 columns; this demo reads up to 1,000.")
@@ -80,8 +84,7 @@ def test_a_csv_of_200000_columns_is_refused_from_its_header(nab, tmp_path):
 
 def test_a_csv_over_the_size_cap_is_refused(nab, tmp_path):
     path = tmp_path / "long.csv"
-    path.write_text("step,value\n" + "".join(f"{i},{np.sin(i / 9):.12f}\n"
-                                             for i in range(330_000)))
+    path.write_text("step,value\n" + "".join(f"{i},{np.sin(i / 9):.12f}\n" for i in range(330_000)))
     assert 5 * 2**20 < path.stat().st_size < 20 * 2**20  # what Gradio's own upload cap lets in
     message = refused(nab, handle_file(str(path)))
     assert message.startswith("long.csv is 7.0 MB;")
@@ -91,12 +94,18 @@ def test_a_csv_over_the_size_cap_is_refused(nab, tmp_path):
 # -- values the model cannot use are named --------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("inf", "Column value, row 31 (counting after the header): inf is not a finite number"),
-    ("-inf", "Column value, row 31 (counting after the header): -inf is not a finite number"),
-    ("1e308", "Column value, row 31 (counting after the header): 1e+308 is too large for the "
-              "model: it computes in float32, where values up to ±1e+30 are safe. Rescale"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("inf", "Column value, row 31 (counting after the header): inf is not a finite number"),
+        ("-inf", "Column value, row 31 (counting after the header): -inf is not a finite number"),
+        (
+            "1e308",
+            "Column value, row 31 (counting after the header): 1e+308 is too large for the "
+            "model: it computes in float32, where values up to ±1e+30 are safe. Rescale",
+        ),
+    ],
+)
 def test_non_finite_and_overflowing_values_are_refused_by_cell(nab, tmp_path, value, message):
     rows = [f"{i},{v}" for i, v in enumerate(wave())]
     rows[30] = f"30,{value}"
@@ -112,15 +121,20 @@ def test_large_but_safe_values_are_analysed(nab, tmp_path):
 # -- the series is a measurement, never an empty column or the row index --------------------------
 
 
-@pytest.mark.parametrize(("cells", "why"), [
-    ("", "value holds no numbers"),
-    ("n/a", "value holds no numbers"),
-    ("high", "value holds no numbers"),
-])
+@pytest.mark.parametrize(
+    ("cells", "why"),
+    [
+        ("", "value holds no numbers"),
+        ("n/a", "value holds no numbers"),
+        ("high", "value holds no numbers"),
+    ],
+)
 def test_an_empty_or_text_value_column_is_not_used(nab, tmp_path, cells, why):
     message = refused(nab, csv_file(tmp_path, [f"{i},{cells}" for i in range(40)]))
-    assert message == (f"This CSV has no measurement column: step only counts rows (0, 1, 2...); "
-                       f"{why}. The model reads 1: add the column(s) with the values to analyse.")
+    assert message == (
+        f"This CSV has no measurement column: step only counts rows (0, 1, 2...); "
+        f"{why}. The model reads 1: add the column(s) with the values to analyse."
+    )
 
 
 def test_an_empty_column_beside_the_values_is_skipped(nab, tmp_path):
@@ -151,14 +165,16 @@ def test_a_counter_beside_the_measurement_is_not_read(nab, tmp_path):
 @pytest.mark.parametrize("value", ["hello", 42, [1, 2], {"meta": {"_type": "gradio.FileData"}}])
 def test_an_input_that_is_not_a_file_gets_a_plain_message(nab, value):
     assert refused(nab, value) == (
-        "This input is not a file: upload a CSV file (.csv, .tsv or .txt).")
+        "This input is not a file: upload a CSV file (.csv, .tsv or .txt)."
+    )
 
 
 def call_raw(app: RunningApp, value) -> str:
     """The error a payload gets, sent over Gradio's HTTP API (gradio_client checks files
     locally, and would refuse a vanished upload before sending it)."""
-    event = httpx.post(f"{app.url}gradio_api/call/predict", json={"data": [value]},
-                       timeout=30).json()["event_id"]
+    event = httpx.post(
+        f"{app.url}gradio_api/call/predict", json={"data": [value]}, timeout=30
+    ).json()["event_id"]
     stream = httpx.get(f"{app.url}gradio_api/call/predict/{event}", timeout=60).text
     assert stream.startswith("event: error"), stream
     return json.loads(stream.split("data:", 1)[1])["error"]
@@ -167,8 +183,9 @@ def call_raw(app: RunningApp, value) -> str:
 def test_a_vanished_upload_is_named_without_the_servers_temporary_path(nab, tmp_path):
     content = "step,value\n" + "".join(f"{i},{v}\n" for i, v in enumerate(wave()))
     content += f"# {uuid.uuid4()}\n"  # Gradio stores uploads by content hash: one of our own
-    upload = httpx.post(f"{nab.url}gradio_api/upload", timeout=30,
-                        files={"files": ("x.csv", content.encode())}).json()[0]
+    upload = httpx.post(
+        f"{nab.url}gradio_api/upload", timeout=30, files={"files": ("x.csv", content.encode())}
+    ).json()[0]
     assert upload.endswith("/x.csv") and "gradio" in upload
     os.unlink(upload)  # the server's copy is gone (a cleaned cache) before the call
     message = call_raw(nab, {"path": upload, "meta": {"_type": "gradio.FileData"}})

@@ -8,8 +8,9 @@ import pytest
 
 from toolkit.stats import interval, non_inferiority, seeds_needed, t_cdf, t_ppf, tost
 
-scipy_stats = pytest.importorskip("scipy.stats", reason="SciPy is the reference; "
-                                  "install it (pip install scipy) to compare")
+scipy_stats = pytest.importorskip(
+    "scipy.stats", reason="SciPy is the reference; install it (pip install scipy) to compare"
+)
 
 
 @pytest.mark.parametrize("df", [1, 2, 3, 5, 9, 30, 200])

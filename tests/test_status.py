@@ -144,7 +144,11 @@ def test_json_reports_reported_and_reproduced_figures(
 
     unrun = rows[slug_for(0, "scaffolded")]["metrics"][0]
     assert (unrun["reported"], unrun["mean"], unrun["values"], unrun["verdict"]) == (
-        0.99, None, [], "")
+        0.99,
+        None,
+        [],
+        "",
+    )
 
 
 def test_json_keys_are_the_documented_ones(
@@ -167,10 +171,10 @@ def test_links_point_at_keras_io_the_hub_and_the_space(
         "example": f"https://keras.io/examples/vision/{slug}/",
         "hub": f"https://huggingface.co/keras-io/{slug}",
         "hub_commit": f"https://huggingface.co/keras-io/{slug}/commit/"
-                      "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
+        "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
         "space": f"https://huggingface.co/spaces/keras-io/{slug}-demo",
         "space_commit": f"https://huggingface.co/spaces/keras-io/{slug}-demo/commit/"
-                        + "f00dfeed" * 5,
+        + "f00dfeed" * 5,
     }
     monkeypatch.setenv("HF_ENDPOINT", "http://localhost:5564/")
     assert status_json(capsys)[slug]["links"]["hub"] == f"http://localhost:5564/keras-io/{slug}"
@@ -196,11 +200,14 @@ def test_non_finite_values_keep_the_json_valid(
 def test_example_link_falls_back_to_the_keras_io_page(sprint_root: Path) -> None:
     from toolkit.manifest import ExampleInfo, Manifest, Source
 
-    Manifest(slug="local", source=Source(path="examples/local.py"),
-             example=ExampleInfo(category="vision", name="mnist_convnet"),
-             ).save(sprint_root / "reproductions" / "local")
+    Manifest(
+        slug="local",
+        source=Source(path="examples/local.py"),
+        example=ExampleInfo(category="vision", name="mnist_convnet"),
+    ).save(sprint_root / "reproductions" / "local")
     Manifest(slug="nowhere", source=Source(path="nowhere.py")).save(
-        sprint_root / "reproductions" / "nowhere")
+        sprint_root / "reproductions" / "nowhere"
+    )
     local, nowhere = collect(sprint_root)
     assert local.links == {"example": "https://keras.io/examples/vision/mnist_convnet/"}
     assert nowhere.links == {}
@@ -209,14 +216,19 @@ def test_example_link_falls_back_to_the_keras_io_page(sprint_root: Path) -> None
 # -- errors never stop the sheet ------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("slug = 'bad'\n[[metrics]\n", "not valid TOML"),
-    ("slug = 'bad'\nsurprise = 1\n[example]\ntitel = 'x'\n", "Unknown key(s) titel"),
-    ("slug = 'bad'\n[[metrics]]\nname = 'accuracy'\nsplit = 'test'\nvalue = 'high'\n",
-     "is not a finite number"),
-    ("slug = 'bad'\nexample = 3\n", "malformed"),
-    ("slug = 'Bad Slug!'\n", "not a valid reproduction name"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("slug = 'bad'\n[[metrics]\n", "not valid TOML"),
+        ("slug = 'bad'\nsurprise = 1\n[example]\ntitel = 'x'\n", "Unknown key(s) titel"),
+        (
+            "slug = 'bad'\n[[metrics]]\nname = 'accuracy'\nsplit = 'test'\nvalue = 'high'\n",
+            "is not a finite number",
+        ),
+        ("slug = 'bad'\nexample = 3\n", "malformed"),
+        ("slug = 'Bad Slug!'\n", "not a valid reproduction name"),
+    ],
+)
 def test_malformed_manifest_is_an_error_row(
     every_stage: Path, capsys: pytest.CaptureFixture[str], text: str, expected: str
 ) -> None:
@@ -272,8 +284,10 @@ def test_table_does_not_interpret_markup_from_manifests(sprint_root: Path) -> No
 
     bad = sprint_root / "reproductions" / "zz_bad"
     bad.mkdir()
-    (bad / "reproduction.toml").write_text("slug = 'zz_bad'\n[example]\ntitle = '[bold]x'\n"
-                                           "[source]\nurl = '[red]boom[/red]'\nextra = 1\n")
+    (bad / "reproduction.toml").write_text(
+        "slug = 'zz_bad'\n[example]\ntitle = '[bold]x'\n"
+        "[source]\nurl = '[red]boom[/red]'\nextra = 1\n"
+    )
     console = Console(record=True, width=200, color_system=None)
     status_cmd.print_table(collect(sprint_root), console)
     assert "Unknown key(s) extra in [source]" in console.export_text()
@@ -308,12 +322,13 @@ def test_summary_counts(every_stage: Path) -> None:
 
 
 def test_collecting_imports_nothing_heavy(every_stage: Path) -> None:
-    code = ("import sys; from pathlib import Path; from toolkit.status import collect; "
-            f"collect(Path({str(every_stage)!r})); import toolkit.commands.status; "
-            "print(sorted(m for m in ('rich', 'jinja2', 'keras', 'numpy', 'matplotlib', "
-            "'PIL', 'huggingface_hub', 'gradio', 'yaml') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    code = (
+        "import sys; from pathlib import Path; from toolkit.status import collect; "
+        f"collect(Path({str(every_stage)!r})); import toolkit.commands.status; "
+        "print(sorted(m for m in ('rich', 'jinja2', 'keras', 'numpy', 'matplotlib', "
+        "'PIL', 'huggingface_hub', 'gradio', 'yaml') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
 

@@ -11,8 +11,14 @@ from status_fixtures import STAGE_ORDER, build
 from toolkit.cli import main
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
 pytestmark = pytest.mark.browser
@@ -21,20 +27,27 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def chromium() -> str:
     if not Path(CHROMIUM).is_file() and not shutil.which("chromium"):
-        pytest.fail(f"{CHROMIUM} not found: this test drives Debian's chromium; install it with "
-                    "`sudo apt-get update && sudo apt-get install -y chromium` "
-                    "(`playwright install` cannot download browsers offline)")
+        pytest.fail(
+            f"{CHROMIUM} not found: this test drives Debian's chromium; install it with "
+            "`sudo apt-get update && sudo apt-get install -y chromium` "
+            "(`playwright install` cannot download browsers offline)"
+        )
     return CHROMIUM if Path(CHROMIUM).is_file() else str(shutil.which("chromium"))
 
 
-def test_status_page_in_chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                 chromium: str) -> None:
+def test_status_page_in_chromium(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chromium: str
+) -> None:
     from playwright.sync_api import sync_playwright
 
     monkeypatch.setenv("SPRINT_ROOT", str(tmp_path))
     for i, stage in enumerate(STAGE_ORDER):
-        build(tmp_path, f"s{i}_{stage.replace('-', '_')}", stage,
-              title='<script>document.title="pwned"</script>' if i == 0 else "")
+        build(
+            tmp_path,
+            f"s{i}_{stage.replace('-', '_')}",
+            stage,
+            title='<script>document.title="pwned"</script>' if i == 0 else "",
+        )
     broken = tmp_path / "reproductions" / "broken"
     broken.mkdir()
     (broken / "reproduction.toml").write_text("slug = 'broken'\n[[metrics]\n")
@@ -56,11 +69,13 @@ def test_status_page_in_chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             assert page.locator("tr#s3_reproduced_fail .verdict-fail").inner_text() == "fail"
             # thumbnails load from assets/ (naturalWidth is 0 for a broken image)
             widths = page.locator("td.curves img").evaluate_all(
-                "imgs => imgs.map(i => i.complete && i.naturalWidth)")
+                "imgs => imgs.map(i => i.complete && i.naturalWidth)"
+            )
             assert len(widths) == 6 and all(w > 0 for w in widths)
             # the CSS was applied
-            color = page.locator("tr#s2_reproduced_pass .badge.stage-reproduced-pass") \
-                .evaluate("el => getComputedStyle(el).color")
+            color = page.locator("tr#s2_reproduced_pass .badge.stage-reproduced-pass").evaluate(
+                "el => getComputedStyle(el).color"
+            )
             assert color == "rgb(26, 127, 55)"
             SCREENSHOTS.mkdir(exist_ok=True)
             shot = SCREENSHOTS / "status.png"

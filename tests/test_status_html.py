@@ -27,8 +27,9 @@ class Rows(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if tag == "tr" and "repro" in (a.get("class") or "").split():
-            self._row = self.rows.setdefault(a["id"] or "", {"href": [], "img": [],
-                                                              "stage": [a["data-stage"]]})
+            self._row = self.rows.setdefault(
+                a["id"] or "", {"href": [], "img": [], "stage": [a["data-stage"]]}
+            )
         elif tag == "a" and self._row is not None:
             self._row["href"].append(a["href"] or "")
         elif tag == "img" and self._row is not None:
@@ -48,12 +49,17 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SPRINT_ROOT", str(tmp_path))
     monkeypatch.delenv("HF_ENDPOINT", raising=False)
     for i, stage in enumerate(STAGE_ORDER):
-        build(tmp_path, f"s{i}_{stage.replace('-', '_')}", stage,
-              title=EVIL if stage == "space-pushed" else "")
+        build(
+            tmp_path,
+            f"s{i}_{stage.replace('-', '_')}",
+            stage,
+            title=EVIL if stage == "space-pushed" else "",
+        )
     broken = tmp_path / "reproductions" / "broken"
     broken.mkdir()
-    (broken / "reproduction.toml").write_text("slug = 'broken'\n[example]\ntitle = '<b>x'\n"
-                                              "[hub]\n'<img src=x onerror=alert(1)>' = 1\n")
+    (broken / "reproduction.toml").write_text(
+        "slug = 'broken'\n[example]\ntitle = '<b>x'\n[hub]\n'<img src=x onerror=alert(1)>' = 1\n"
+    )
     return tmp_path
 
 
@@ -100,8 +106,9 @@ def test_assets_and_thumbnails_are_written(repo: Path) -> None:
     assert (site / "assets" / "style.css").read_text().startswith("/* sprint status page")
     assert (site / "assets" / "status.js").is_file()
     thumbs = sorted(p.name for p in (site / "assets" / "curves").iterdir())
-    assert thumbs == [f"s{i}_{s.replace('-', '_')}.png" for i, s in enumerate(STAGE_ORDER)
-                      if i >= 2]
+    assert thumbs == [
+        f"s{i}_{s.replace('-', '_')}.png" for i, s in enumerate(STAGE_ORDER) if i >= 2
+    ]
     assert (site / "assets" / "curves" / "s2_reproduced_pass.png").read_bytes() == tiny_png()
 
 
@@ -111,8 +118,9 @@ def test_thumbnail_follows_a_new_run(repo: Path) -> None:
     curves = repo / "reproductions" / "s2_reproduced_pass" / "runs" / "g1-s0" / "curves.png"
     curves.write_bytes(tiny_png(rgb=(200, 30, 30)))
     write_html(collect(repo), site, root=repo)
-    assert (site / "assets" / "curves" / "s2_reproduced_pass.png").read_bytes() == \
-        tiny_png(rgb=(200, 30, 30))
+    assert (site / "assets" / "curves" / "s2_reproduced_pass.png").read_bytes() == tiny_png(
+        rgb=(200, 30, 30)
+    )
 
 
 def test_regenerating_overwrites_its_own_page(repo: Path) -> None:

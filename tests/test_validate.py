@@ -59,8 +59,10 @@ def root(flow_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
 
 def items(root: Path, *only: str, smoke: bool = False) -> dict[str, tuple[str, str]]:
     result = validate(root, SLUG, smoke=smoke, only=only)
-    return {item.name: (item.status, item.reason + " " + " ".join(item.details))
-            for item in result.items}
+    return {
+        item.name: (item.status, item.reason + " " + " ".join(item.details))
+        for item in result.items
+    }
 
 
 def test_complete_reproduction_passes_every_item(root: Path, capsys) -> None:
@@ -72,16 +74,20 @@ def test_complete_reproduction_passes_every_item(root: Path, capsys) -> None:
 
 
 def test_markdown_is_a_pull_request_comment(root: Path, capsys) -> None:
-    assert main(["validate", SLUG, "--no-smoke", "--only", "manifest,smoke",
-                 "--format", "markdown"]) == 0
+    assert (
+        main(["validate", SLUG, "--no-smoke", "--only", "manifest,smoke", "--format", "markdown"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert out.startswith("### ") and "| item | verdict | reason |" in out
     assert "| smoke | ⚠️ warn | skipped (--no-smoke) |" in out
 
 
 def test_json_lists_every_item(root: Path, capsys) -> None:
-    assert main(["validate", SLUG, "--no-smoke", "--only", "manifest,card,lint",
-                 "--format", "json"]) == 0
+    assert (
+        main(["validate", SLUG, "--no-smoke", "--only", "manifest,card,lint", "--format", "json"])
+        == 0
+    )
     (entry,) = json.loads(capsys.readouterr().out)
     assert [i["name"] for i in entry["items"]] == ["manifest", "card", "lint"]
     assert entry["verdict"] == "pass"
@@ -136,8 +142,9 @@ def test_failing_check_fails_the_run_item(root: Path) -> None:
 def test_card_number_edited_by_hand_is_caught(root: Path) -> None:
     card = root / "reproductions" / SLUG / "README.md"
     text = card.read_text()
-    mean = json.loads(next((root / "reproductions" / SLUG / "runs").glob("*/metrics.json"))
-                      .read_text())["final"]["test"]["accuracy"]
+    mean = json.loads(
+        next((root / "reproductions" / SLUG / "runs").glob("*/metrics.json")).read_text()
+    )["final"]["test"]["accuracy"]
     shown = f"{mean:.4g}"
     assert shown in text
     card.write_text(text.replace(shown, "0.9999", 1))
@@ -173,8 +180,9 @@ def test_unpinned_space_requirements_fail(root: Path) -> None:
 
 def test_space_app_that_does_not_construct_fails(root: Path) -> None:
     app = root / "spaces" / SLUG / "app.py"
-    text = app.read_text().replace('if __name__ == "__main__":',
-                                   'raise RuntimeError("broken on purpose")\n\n\nif True:')
+    text = app.read_text().replace(
+        'if __name__ == "__main__":', 'raise RuntimeError("broken on purpose")\n\n\nif True:'
+    )
     app.write_text(text)
     status, reason = items(root, "space")["space"]
     assert status == "fail" and "broken on purpose" in reason
@@ -231,13 +239,15 @@ def test_classification_space_without_class_names_fails(root: Path, capsys) -> N
 
 def test_space_generated_before_the_class_names_were_set_fails(root: Path) -> None:
     config = root / "spaces" / SLUG / "space_config.json"
-    config.write_text(config.read_text().replace('"sawtooth"', "").replace(
-        '"sine",', "").replace('"square",', ""))
+    config.write_text(
+        config.read_text().replace('"sawtooth"', "").replace('"sine",', "").replace('"square",', "")
+    )
     assert json.loads(config.read_text())["class_names"] == []
     status, reason = items(root, "space")["space"]
     assert status == "fail" and "would forecast" in reason
-    assert f"the manifest lists class names but the Space predates them: sprint space {SLUG}" \
-        in reason
+    assert (
+        f"the manifest lists class names but the Space predates them: sprint space {SLUG}" in reason
+    )
 
 
 def test_space_told_to_forecast_fails_even_with_class_names(root: Path) -> None:
@@ -261,15 +271,19 @@ def test_committed_token_is_caught(root: Path) -> None:
 
 def test_committed_weights_are_caught_but_ignored_ones_are_not(root: Path) -> None:
     assert items(root, "hygiene")["hygiene"][0] == "pass"  # runs/*/model.keras is git-ignored
-    shutil.copy(next((root / "reproductions" / SLUG / "runs").glob("*/model.keras")),
-                root / "reproductions" / SLUG / "model.keras")
+    shutil.copy(
+        next((root / "reproductions" / SLUG / "runs").glob("*/model.keras")),
+        root / "reproductions" / SLUG / "model.keras",
+    )
     status, reason = items(root, "hygiene")["hygiene"]
     assert status == "fail" and "model weights" in reason
 
 
 def test_a_saved_model_renamed_is_caught_by_its_content(root: Path) -> None:
-    shutil.copy(next((root / "reproductions" / SLUG / "runs").glob("*/model.keras")),
-                root / "spaces" / SLUG / "model.bak")
+    shutil.copy(
+        next((root / "reproductions" / SLUG / "runs").glob("*/model.keras")),
+        root / "spaces" / SLUG / "model.bak",
+    )
     status, reason = items(root, "hygiene")["hygiene"]
     assert status == "fail" and f"spaces/{SLUG}/model.bak: a Keras model" in reason
 

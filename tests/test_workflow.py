@@ -98,14 +98,16 @@ GPU_GUARD_CASES = [
 
 @pytest.mark.parametrize(("action", "fork", "labels", "label", "starts"), GPU_GUARD_CASES)
 def test_a_forks_code_reaches_the_gpu_only_on_the_approving_label_event(
-        workflow, action, fork, labels, label, starts):
+    workflow, action, fork, labels, label, starts
+):
     context = pull_request_event(action, fork=fork, labels=labels, label=label)
     assert truthy(evaluate(workflow["jobs"]["detect"]["if"], context)) is starts
 
 
 @pytest.mark.parametrize(("action", "fork", "labels", "label", "starts"), GPU_GUARD_CASES)
 def test_a_push_after_the_approval_is_announced_not_run(
-        workflow, action, fork, labels, label, starts):
+    workflow, action, fork, labels, label, starts
+):
     context = pull_request_event(action, fork=fork, labels=labels, label=label)
     expired = truthy(evaluate(workflow["jobs"]["approval"]["if"], context))
     assert expired is (action == "synchronize" and fork and APPROVED in labels)
@@ -116,8 +118,10 @@ def test_a_push_after_the_approval_is_announced_not_run(
 def test_the_gpu_job_checks_out_exactly_the_approved_commit(workflow):
     detect, reproduce = workflow["jobs"]["detect"], workflow["jobs"]["reproduce"]
     assert detect["outputs"]["sha"] == "${{ github.event.pull_request.head.sha }}"
-    for job, ref in ((detect, "${{ github.event.pull_request.head.sha }}"),
-                     (reproduce, "${{ needs.detect.outputs.sha }}")):
+    for job, ref in (
+        (detect, "${{ github.event.pull_request.head.sha }}"),
+        (reproduce, "${{ needs.detect.outputs.sha }}"),
+    ):
         checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout"))
         assert checkout["with"]["ref"] == ref  # not the merge ref, which moves with new pushes
         assert checkout["with"]["persist-credentials"] is False
@@ -166,7 +170,9 @@ def test_reproduce_trains_checks_and_uploads(workflow):
     assert check_step["if"] == "${{ !cancelled() }}"  # a failed run is still reported
     uploads = [s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact")]
     assert [u["with"]["path"] for u in uploads] == [
-        "reports/", "reproductions/${{ matrix.slug }}/runs/"]
+        "reports/",
+        "reproductions/${{ matrix.slug }}/runs/",
+    ]
     assert all(u["if"] == "${{ !cancelled() }}" for u in uploads)
 
 
@@ -197,9 +203,10 @@ def test_every_sprint_command_parses(workflow, verb):
 
 @pytest.mark.parametrize(("action", "fork", "labels", "label", "starts"), GPU_GUARD_CASES)
 def test_only_runs_of_the_gpu_path_share_the_cancelling_group(
-        workflow, action, fork, labels, label, starts):
+    workflow, action, fork, labels, label, starts
+):
     context = pull_request_event(action, fork=fork, labels=labels, label=label)
     context["github"]["run_id"] = "991"
     template = workflow["concurrency"]["group"]
-    inner = template[template.index("${{", template.index("}}")):]
+    inner = template[template.index("${{", template.index("}}")) :]
     assert evaluate(inner, context) == ("gpu" if starts else "991")

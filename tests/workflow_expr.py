@@ -136,6 +136,6 @@ def _lookup(value: Any, path: list[str]) -> Any:
     for i, part in enumerate(path):
         if part == "*":
             items = value if isinstance(value, list) else []
-            return [_lookup(item, path[i + 1:]) for item in items]
+            return [_lookup(item, path[i + 1 :]) for item in items]
         value = value.get(part) if isinstance(value, Mapping) else None
     return value

@@ -39,15 +39,21 @@ class Audit:
     commits: list[str] = field(default_factory=list)  # the commits the runs came from
 
     def to_dict(self) -> dict[str, Any]:
-        return {"stale": self.stale, "moved_targets": self.moved_targets,
-                "unrecorded": self.unrecorded, "dirty": self.dirty, "commits": self.commits}
+        return {
+            "stale": self.stale,
+            "moved_targets": self.moved_targets,
+            "unrecorded": self.unrecorded,
+            "dirty": self.dirty,
+            "commits": self.commits,
+        }
 
 
 def _describe_target(target: dict[str, Any]) -> str:
     sign = ">=" if target.get("direction") == "higher" else "<="
     kind = "relative " if target.get("tolerance_kind") == "relative" else ""
-    return (f"{target.get('value')} {sign} with {kind}tolerance {target.get('tolerance')}"
-            + ("" if target.get("required", True) else ", optional"))
+    return f"{target.get('value')} {sign} with {kind}tolerance {target.get('tolerance')}" + (
+        "" if target.get("required", True) else ", optional"
+    )
 
 
 def _moved(recorded: list[Any], today: list[dict[str, Any]]) -> list[str]:
@@ -63,8 +69,10 @@ def _moved(recorded: list[Any], today: list[dict[str, Any]]) -> list[str]:
         elif new is None:
             notes.append(f"{label} was removed after the runs (was {_describe_target(old)})")
         elif any(old.get(f) != new.get(f) for f in TARGET_FIELDS):
-            notes.append(f"{label} changed after the runs: was {_describe_target(old)}, "
-                         f"now {_describe_target(new)}")
+            notes.append(
+                f"{label} changed after the runs: was {_describe_target(old)}, "
+                f"now {_describe_target(new)}"
+            )
     return notes
 
 
@@ -85,8 +93,11 @@ def audit_runs(repro_dir: Path, manifest: Manifest, runs: Sequence[RunRecord]) -
         if not isinstance(code, dict):
             audit.unrecorded.append(run.run_id)
             continue
-        changed = sorted(path for path in {*code, *today["code_sha256"]}
-                         if code.get(path) != today["code_sha256"].get(path))
+        changed = sorted(
+            path
+            for path in {*code, *today["code_sha256"]}
+            if code.get(path) != today["code_sha256"].get(path)
+        )
         if changed:
             audit.stale.append(f"{run.run_id}: {', '.join(changed)} changed since the run")
         if env.get("targets_sha256") != today["targets_sha256"] and not moved:
@@ -95,8 +106,9 @@ def audit_runs(repro_dir: Path, manifest: Manifest, runs: Sequence[RunRecord]) -
     return audit
 
 
-def verdict_level(rule_verdict: str, audit: Audit | None, *, complete_seeds: int,
-                  seeds_required: int) -> tuple[str, list[str]]:
+def verdict_level(
+    rule_verdict: str, audit: Audit | None, *, complete_seeds: int, seeds_required: int
+) -> tuple[str, list[str]]:
     """The level a rule verdict (``pass``/``fail``/``error``) earns, and what it lacks."""
     if rule_verdict == "error" or audit is None:
         return "cannot check", []
@@ -106,8 +118,10 @@ def verdict_level(rule_verdict: str, audit: Audit | None, *, complete_seeds: int
     if complete_seeds < seeds_required:
         missing.append(f"{complete_seeds} of {seeds_required} seeds complete")
     if audit.unrecorded:
-        missing.append(f"{len(audit.unrecorded)} run(s) recorded no hash of their code and "
-                       "targets (made before provenance was kept)")
+        missing.append(
+            f"{len(audit.unrecorded)} run(s) recorded no hash of their code and "
+            "targets (made before provenance was kept)"
+        )
     if audit.moved_targets:
         missing.append("targets changed after the runs")
     if audit.dirty:

@@ -41,8 +41,15 @@ from toolkit.manifest import Manifest
 from toolkit.provenance import provenance
 from toolkit.runs import RUNS_DIR, RunRecord, list_runs
 
-__all__ = ["BatchOptions", "BatchSummary", "Job", "job_environment", "plan_jobs", "run_batch",
-           "up_to_date_set"]
+__all__ = [
+    "BatchOptions",
+    "BatchSummary",
+    "Job",
+    "job_environment",
+    "plan_jobs",
+    "run_batch",
+    "up_to_date_set",
+]
 
 POLL_S = 0.5
 STOP_GRACE_S = 30.0  # after SIGINT, before SIGKILL
@@ -114,10 +121,15 @@ class BatchSummary:
         return 1 if bad_run or bad_check else 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"wall_s": round(self.wall_s, 2), "interrupted": self.interrupted,
-                "jobs_at_once": self.jobs_at_once,
-                "threads_per_job": self.threads_per_job, "exit_code": self.exit_code,
-                "verdicts": self.verdicts, "jobs": [j.to_dict() for j in self.jobs]}
+        return {
+            "wall_s": round(self.wall_s, 2),
+            "interrupted": self.interrupted,
+            "jobs_at_once": self.jobs_at_once,
+            "threads_per_job": self.threads_per_job,
+            "exit_code": self.exit_code,
+            "verdicts": self.verdicts,
+            "jobs": [j.to_dict() for j in self.jobs],
+        }
 
 
 def available_cores() -> int:
@@ -130,23 +142,34 @@ def available_cores() -> int:
 
 def job_environment(threads: int, jobs: int, gpu: bool) -> dict[str, str]:
     """The variables that make ``jobs`` concurrent trainings share one machine."""
-    env = {name: str(threads) for name in (
-        "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-        "TF_NUM_INTRAOP_THREADS")}
+    env = {
+        name: str(threads)
+        for name in (
+            "OMP_NUM_THREADS",
+            "MKL_NUM_THREADS",
+            "OPENBLAS_NUM_THREADS",
+            "TF_NUM_INTRAOP_THREADS",
+        )
+    }
     env["TF_NUM_INTEROP_THREADS"] = str(max(1, min(2, threads)))
-    env["XLA_FLAGS"] = (f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'} "
-                        f"intra_op_parallelism_threads={threads}")
+    env["XLA_FLAGS"] = (
+        f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'} "
+        f"intra_op_parallelism_threads={threads}"
+    )
     if gpu:
         fraction = f"{0.9 / jobs:.3f}"
-        env |= {"XLA_PYTHON_CLIENT_PREALLOCATE": "false",
-                "XLA_PYTHON_CLIENT_MEM_FRACTION": fraction,
-                "TF_FORCE_GPU_ALLOW_GROWTH": "true",
-                "SPRINT_GPU_MEMORY_FRACTION": fraction}
+        env |= {
+            "XLA_PYTHON_CLIENT_PREALLOCATE": "false",
+            "XLA_PYTHON_CLIENT_MEM_FRACTION": fraction,
+            "TF_FORCE_GPU_ALLOW_GROWTH": "true",
+            "SPRINT_GPU_MEMORY_FRACTION": fraction,
+        }
     return env
 
 
-def up_to_date_set(repro_dir: Path, manifest: Manifest, *, backend: str, seeds: int,
-                   smoke: bool) -> list[RunRecord]:
+def up_to_date_set(
+    repro_dir: Path, manifest: Manifest, *, backend: str, seeds: int, smoke: bool
+) -> list[RunRecord]:
     """The newest complete set on ``backend`` with ``seeds`` seeds made from today's code and
     targets; ``[]`` when there is none (runs without provenance never count)."""
     today = provenance(repro_dir, manifest)
@@ -157,8 +180,10 @@ def up_to_date_set(repro_dir: Path, manifest: Manifest, *, backend: str, seeds: 
     for runs in reversed(list(groups.values())):
         envs = [e if isinstance(e := r.env(), dict) else {} for r in runs]
         if len(runs) >= seeds and all(
-                e.get("code_sha256") == today["code_sha256"]
-                and e.get("targets_sha256") == today["targets_sha256"] for e in envs):
+            e.get("code_sha256") == today["code_sha256"]
+            and e.get("targets_sha256") == today["targets_sha256"]
+            for e in envs
+        ):
             return runs
     return []
 
@@ -178,11 +203,20 @@ def plan_jobs(options: BatchOptions, stamp: str | None = None) -> list[Job]:
         count = options.seeds or (1 if options.smoke else max(1, manifest.run.seeds))
         suffix = "-smoke" if options.smoke else ""
         group = f"{stamp}-{backend}{suffix}"
-        done = [] if options.force or options.epochs else up_to_date_set(
-            folder, manifest, backend=backend, seeds=count, smoke=options.smoke)
+        done = (
+            []
+            if options.force or options.epochs
+            else up_to_date_set(folder, manifest, backend=backend, seeds=count, smoke=options.smoke)
+        )
         for seed in range(count):
-            job = Job(slug=slug, seed=seed, group=group, backend=backend, stamp=stamp,
-                      run_id=f"{stamp}-{backend}-s{seed}{suffix}")
+            job = Job(
+                slug=slug,
+                seed=seed,
+                group=group,
+                backend=backend,
+                stamp=stamp,
+                run_id=f"{stamp}-{backend}-s{seed}{suffix}",
+            )
             if done:
                 job.state, job.reason = "skipped", f"up to date: set {done[0].group}"
                 job.group, job.run_id = done[0].group, ""
@@ -191,12 +225,28 @@ def plan_jobs(options: BatchOptions, stamp: str | None = None) -> list[Job]:
 
 
 def _command(job: Job, options: BatchOptions) -> list[str]:
-    command = [sys.executable, "-m", "toolkit.cli", "run", job.slug, "--seed", str(job.seed),
-               "--seeds", "1", "--set-stamp", job.stamp,
-               "--backend", job.backend, "--quiet",
-               "--json"]
-    for flag, value in (("--epochs", options.epochs), ("--data-dir", options.data_dir),
-                        ("--timeout", options.timeout)):
+    command = [
+        sys.executable,
+        "-m",
+        "toolkit.cli",
+        "run",
+        job.slug,
+        "--seed",
+        str(job.seed),
+        "--seeds",
+        "1",
+        "--set-stamp",
+        job.stamp,
+        "--backend",
+        job.backend,
+        "--quiet",
+        "--json",
+    ]
+    for flag, value in (
+        ("--epochs", options.epochs),
+        ("--data-dir", options.data_dir),
+        ("--timeout", options.timeout),
+    ):
         if value is not None:
             command += [flag, str(value)]
     return command + (["--smoke"] if options.smoke else [])
@@ -207,10 +257,14 @@ def _start(job: Job, options: BatchOptions, env: dict[str, str]) -> None:
     # Files, not pipes: a chatty job can never block on a full pipe.
     job.output = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 (closed by _read_output)
     job.process = subprocess.Popen(
-        _command(job, options), cwd=options.root, env={**os.environ, **env,
-                                                        "SPRINT_ROOT": str(options.root)},
-        stdin=subprocess.DEVNULL, stdout=job.output[0], stderr=job.output[1],
-        start_new_session=True)  # a terminal's Ctrl-C reaches the batch, which forwards it
+        _command(job, options),
+        cwd=options.root,
+        env={**os.environ, **env, "SPRINT_ROOT": str(options.root)},
+        stdin=subprocess.DEVNULL,
+        stdout=job.output[0],
+        stderr=job.output[1],
+        start_new_session=True,
+    )  # a terminal's Ctrl-C reaches the batch, which forwards it
 
 
 def _read_output(job: Job) -> tuple[bytes, bytes]:
@@ -233,8 +287,7 @@ def _finish(job: Job) -> None:
     job.wall_s = time.monotonic() - (job.started or time.monotonic())
     try:
         outcome = json.loads(out)[0]
-        job.state, job.reason, job.run_id = outcome["status"], outcome["reason"], \
-            outcome["run_id"]
+        job.state, job.reason, job.run_id = outcome["status"], outcome["reason"], outcome["run_id"]
     except (ValueError, IndexError, KeyError, TypeError):
         lines = err.decode("utf-8", "replace").strip().splitlines()
         job.state = "failed"
@@ -259,8 +312,9 @@ def _progress(job: Job, options: BatchOptions) -> None:
         job.eta_s = elapsed / (done - 1) * (total - done + 1) if done > 1 else None
 
 
-def run_batch(options: BatchOptions, *,
-              on_update: Callable[[list[Job]], None] | None = None) -> BatchSummary:
+def run_batch(
+    options: BatchOptions, *, on_update: Callable[[list[Job]], None] | None = None
+) -> BatchSummary:
     """Run every planned job, ``options.jobs`` at a time; then check each finished set."""
     clock = time.monotonic()
     jobs = plan_jobs(options)
@@ -294,12 +348,20 @@ def run_batch(options: BatchOptions, *,
     except BaseException:
         _stop_all(running)
         raise
-    verdicts = {slug: _verdict(slug, [j for j in jobs if j.slug == slug], options)
-                for slug in dict.fromkeys(j.slug for j in jobs)}
+    verdicts = {
+        slug: _verdict(slug, [j for j in jobs if j.slug == slug], options)
+        for slug in dict.fromkeys(j.slug for j in jobs)
+    }
     if on_update:
         on_update(jobs)
-    return BatchSummary(jobs=jobs, verdicts=verdicts, wall_s=time.monotonic() - clock,
-                        jobs_at_once=width, threads_per_job=threads, interrupted=interrupted)
+    return BatchSummary(
+        jobs=jobs,
+        verdicts=verdicts,
+        wall_s=time.monotonic() - clock,
+        jobs_at_once=width,
+        threads_per_job=threads,
+        interrupted=interrupted,
+    )
 
 
 def _stop_all(running: list[Job]) -> None:
@@ -331,8 +393,7 @@ def _verdict(slug: str, jobs: list[Job], options: BatchOptions) -> str:
     if options.smoke:
         return "smoke" if all(j.state in ("complete", "skipped") for j in jobs) else "fail"
     try:
-        report = check_reproduction(Path(options.root) / "reproductions" / slug,
-                                    run=jobs[0].group)
+        report = check_reproduction(Path(options.root) / "reproductions" / slug, run=jobs[0].group)
     except SprintError:
         return "error"
     return report.verdict

@@ -28,8 +28,7 @@ from toolkit.project import project_root
 def changed_paths(root: Path, base: str) -> list[str]:
     """Paths, relative to ``root``, that differ from the merge base of ``base`` and HEAD."""
     merge_base = _git(root, "merge-base", base, "HEAD").strip()
-    diffed = _git(root, "diff", "-z", "--name-only", "--no-renames", "--relative",
-                  merge_base, "--")
+    diffed = _git(root, "diff", "-z", "--name-only", "--no-renames", "--relative", merge_base, "--")
     untracked = _git(root, "ls-files", "-z", "--others", "--exclude-standard")
     return sorted({p for p in (diffed + untracked).split("\0") if p})
 
@@ -52,11 +51,15 @@ def changed_slugs(base: str, root: Path | None = None) -> list[str]:
 
 def _git(root: Path, *args: str) -> str:
     try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
-                              text=True, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, check=False
+        )
     except FileNotFoundError as exc:
-        raise UsageError("git is not installed", where="--changed",
-                         fix="install git, or name the reproductions to check") from exc
+        raise UsageError(
+            "git is not installed",
+            where="--changed",
+            fix="install git, or name the reproductions to check",
+        ) from exc
     if done.returncode != 0:
         raise UsageError(
             f"git {args[0]} failed: {done.stderr.strip() or done.stdout.strip()}",

@@ -44,8 +44,13 @@ ROUNDING_SLACK = 1e-9  # relative: a mean "exactly on the bound" passes despite 
 
 # Manifest metric name (normalised) -> Keras log keys that measure it, best first.
 ALIASES: dict[str, tuple[str, ...]] = {
-    "accuracy": ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy",
-                 "binary_accuracy"),
+    "accuracy": (
+        "accuracy",
+        "acc",
+        "sparse_categorical_accuracy",
+        "categorical_accuracy",
+        "binary_accuracy",
+    ),
     "loss": ("loss",),
     "mae": ("mae", "mean_absolute_error"),
     "mse": ("mse", "mean_squared_error"),
@@ -59,8 +64,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "iou": ("iou", "mean_iou", "mean_io_u", "one_hot_mean_io_u", "io_u"),
     "mean_iou": ("mean_iou", "mean_io_u", "one_hot_mean_io_u", "iou"),
     "perplexity": ("perplexity",),
-    "crossentropy": ("sparse_categorical_crossentropy", "categorical_crossentropy",
-                     "binary_crossentropy"),
+    "crossentropy": (
+        "sparse_categorical_crossentropy",
+        "categorical_crossentropy",
+        "binary_crossentropy",
+    ),
 }
 # Keras' own names for top-k accuracy; their default k is 5.
 KERAS_TOP_K = ("sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy")
@@ -137,10 +145,15 @@ class Recorded:
         metrics = run.metrics()
         final, epochs = metrics.get("final"), metrics.get("epochs")
         evaluations = metrics.get("evaluations")
-        return cls(run.run_id, run.seed, final if isinstance(final, dict) else {},
-                   epochs if isinstance(epochs, int) else None,
-                   tuple(e for e in evaluations if isinstance(e, dict))
-                   if isinstance(evaluations, list) else ())
+        return cls(
+            run.run_id,
+            run.seed,
+            final if isinstance(final, dict) else {},
+            epochs if isinstance(epochs, int) else None,
+            tuple(e for e in evaluations if isinstance(e, dict))
+            if isinstance(evaluations, list)
+            else (),
+        )
 
 
 @dataclass(frozen=True)
@@ -253,8 +266,12 @@ class CheckReport:
         return self._level()[1]
 
     def _level(self) -> tuple[str, list[str]]:
-        return verdict_level(self.verdict, self.audit, complete_seeds=len(self.runs),
-                             seeds_required=self.seeds_required)
+        return verdict_level(
+            self.verdict,
+            self.audit,
+            complete_seeds=len(self.runs),
+            seeds_required=self.seeds_required,
+        )
 
     @property
     def group(self) -> str:
@@ -305,7 +322,8 @@ def judge(metric: Metric, recorded: Sequence[Recorded]) -> MetricResult:
     if first is None:
         splits = ", ".join(sorted(recorded[0].final)) or "nothing"
         return MetricResult(
-            metric, MISSING,
+            metric,
+            MISSING,
             f"{label}: run {recorded[0].run_id} recorded no {metric.split} split "
             f"(its metrics.json 'final' has: {splits})",
         )
@@ -317,7 +335,8 @@ def judge(metric: Metric, recorded: Sequence[Recorded]) -> MetricResult:
         logs = run.final.get(metric.split)
         if not isinstance(logs, dict) or key not in logs:
             return MetricResult(
-                metric, MISSING,
+                metric,
+                MISSING,
                 f"{label}: run {run.run_id} did not record {metric.split}.{key} "
                 f"(run {first.run_id} of the same set did)",
             )
@@ -325,25 +344,30 @@ def judge(metric: Metric, recorded: Sequence[Recorded]) -> MetricResult:
     return _judged(metric, f"final.{metric.split}.{key}", values)
 
 
-def _judge_evaluation(metric: Metric, recorded: Sequence[Recorded], index: int,
-                      key: str) -> MetricResult:
+def _judge_evaluation(
+    metric: Metric, recorded: Sequence[Recorded], index: int, key: str
+) -> MetricResult:
     """Judge a metric read from the ``index``-th ``evaluate()`` call of every run."""
     label, where = f"{metric.split} {metric.name}", f"evaluations[{index}]"
     values = []
     for run in recorded:
         if not -len(run.evaluations) <= index < len(run.evaluations):
             return MetricResult(
-                metric, MISSING,
+                metric,
+                MISSING,
                 f"{label}: run {run.run_id} made {len(run.evaluations)} evaluate() call(s), "
                 f"so it has no {where} (run_key {metric.run_key!r}); count the script's "
-                "evaluate() calls from 0 (or from the end with -1)")
+                "evaluate() calls from 0 (or from the end with -1)",
+            )
         logs = run.evaluations[index]
         found = find_log_key(replace(metric, run_key=key), logs)
         if found is None:
             return MetricResult(
-                metric, MISSING,
+                metric,
+                MISSING,
                 f"{label}: {where} of run {run.run_id} has no {key!r} (it has: "
-                f"{', '.join(sorted(logs)) or 'nothing'}); correct run_key in reproduction.toml")
+                f"{', '.join(sorted(logs)) or 'nothing'}); correct run_key in reproduction.toml",
+            )
         values.append(SeedValue(run.run_id, run.seed, _as_float(logs[found])))
     return _judged(metric, f"{where}.{key}", values)
 
@@ -354,9 +378,13 @@ def _judged(metric: Metric, log_key: str, values: list[SeedValue]) -> MetricResu
     if metric.rule == "non-inferiority" and result.bound is not None and result._finite:
         low, _ = metric.bounds()
         margin = abs(metric.value - result.bound)
-        result.p_value = non_inferiority(result._numbers, metric.value, margin,
-                                         higher_is_better=math.isfinite(low),
-                                         alpha=metric.alpha)
+        result.p_value = non_inferiority(
+            result._numbers,
+            metric.value,
+            margin,
+            higher_is_better=math.isfinite(low),
+            alpha=metric.alpha,
+        )
         inside = inside and result.p_value is not None and result.p_value < metric.alpha
     result.verdict = PASS if inside else FAIL
     result.explanation = explain(result)
@@ -383,8 +411,11 @@ def _as_float(raw: Any) -> float:
 
 def _not_recorded(metric: Metric, run: Recorded) -> str:
     recorded = ", ".join(sorted(run.final[metric.split])) or "nothing"
-    wanted = f"run_key {metric.run_key!r}" if metric.run_key else (
-        "any of " + ", ".join(candidate_keys(metric.name)))
+    wanted = (
+        f"run_key {metric.run_key!r}"
+        if metric.run_key
+        else ("any of " + ", ".join(candidate_keys(metric.name)))
+    )
     return (
         f"{metric.split} {metric.name}: run {run.run_id} did not record it (looked for "
         f"{wanted} in final.{metric.split}, which has: {recorded}); set run_key on this "
@@ -409,8 +440,7 @@ def explain(result: MetricResult) -> str:
         measured = f"{fmt(mean, bound)} from 1 run (std n/a)"
     else:
         seeds = ", ".join(fmt(v.value) for v in result.values)
-        measured = (f"mean {fmt(mean, bound)} over {result.n} seeds ({seeds}), "
-                    f"std {fmt(result.std)}")
+        measured = f"mean {fmt(mean, bound)} over {result.n} seeds ({seeds}), std {fmt(result.std)}"
     if mean is None or not math.isfinite(mean):
         return f"{label}: {measured}: not a finite number, so it fails"
     ok = result.verdict == PASS
@@ -424,8 +454,11 @@ def explain(result: MetricResult) -> str:
         relation = "(unbounded)"
     text = f"{label}: {measured} {relation} ({reported_text(metric)})"
     if metric.rule == "non-inferiority":
-        p = "n/a (needs 2 seeds with a spread)" if result.p_value is None else \
-            f"{result.p_value:.3g}"
+        p = (
+            "n/a (needs 2 seeds with a spread)"
+            if result.p_value is None
+            else f"{result.p_value:.3g}"
+        )
         text += f"; non-inferiority p = {p} against alpha {metric.alpha:g}"
     return text
 
@@ -433,7 +466,8 @@ def explain(result: MetricResult) -> str:
 def reported_text(metric: Metric) -> str:
     """``reported ~0.99 - 0.01 abs``: the claim and the margin the bound was built from."""
     claim = {"approx": "~", "at_least": "at least ", "at_most": "at most ", "exact": ""}.get(
-        metric.qualifier, "")
+        metric.qualifier, ""
+    )
     low, _ = metric.bounds()
     sign = "-" if math.isfinite(low) else "+"
     return f"reported {claim}{fmt(metric.value)} {sign} {tolerance_text(metric)}"
@@ -450,8 +484,12 @@ def fmt(value: float | None, other: float | None = None) -> str:
     if value is None:
         return "n/a"
     digits = 4
-    while (other is not None and digits < 12 and value != other
-           and f"{value:.{digits}g}" == f"{other:.{digits}g}"):
+    while (
+        other is not None
+        and digits < 12
+        and value != other
+        and f"{value:.{digits}g}" == f"{other:.{digits}g}"
+    ):
         digits += 1
     return f"{value:.{digits}g}"
 
@@ -481,7 +519,8 @@ def check_reproduction(repro_dir: Path, *, run: str | None = None) -> CheckRepor
         report.error = (
             f"Stale: the code changed since set {report.group} ran, so it is not judged "
             f"({'; '.join(report.audit.stale[:3])}). How to fix: re-run it with "
-            f"`sprint run {manifest.slug}`, or check out the commit it was made from")
+            f"`sprint run {manifest.slug}`, or check out the commit it was made from"
+        )
         return report
     for note in report.audit.moved_targets:
         report.warnings.insert(0, f"TARGETS CHANGED AFTER THE RUNS: {note}")
@@ -495,7 +534,8 @@ def check_reproduction(repro_dir: Path, *, run: str | None = None) -> CheckRepor
         if metric.epochs and trained and trained != [metric.epochs]:
             report.warnings.append(
                 f"{metric.split} {metric.name} was reported after {metric.epochs} epochs; "
-                f"the runs trained {', '.join(map(str, trained))}")
+                f"the runs trained {', '.join(map(str, trained))}"
+            )
     return report
 
 
@@ -534,8 +574,7 @@ def select_runs(
         raise _no_usable_run(slug, repro_dir, everything, run)
     warnings = []
     group = chosen[0].group
-    left_out = [r for r in everything
-                if r.group == group and not r.smoke and r not in chosen]
+    left_out = [r for r in everything if r.group == group and not r.smoke and r not in chosen]
     for r in left_out:
         warnings.append(f"run {r.run_id} of set {group} is {_state(r)}; it is not judged")
     if len(chosen) < manifest.run.seeds:  # an incomplete set cannot be judged as a whole
@@ -548,13 +587,16 @@ def select_runs(
             where=f"reproductions/{slug}/runs",
             fix=f"run the whole set again with `sprint run {slug}`"
             + (f" (missing seed(s): {', '.join(map(str, wanted))})" if wanted else "")
-            + ", or lower [run] seeds in reproduction.toml before new runs")
+            + ", or lower [run] seeds in reproduction.toml before new runs",
+        )
     if run is None:
         newest = max(r.started for r in chosen)
         for r in everything:
             if not r.smoke and r.group != group and r.started > newest:
-                warnings.append(f"a newer run {r.run_id} is {_state(r)}; "
-                                f"the latest complete set {group} is judged instead")
+                warnings.append(
+                    f"a newer run {r.run_id} is {_state(r)}; "
+                    f"the latest complete set {group} is judged instead"
+                )
     return chosen, warnings
 
 
@@ -568,25 +610,35 @@ def _no_usable_run(
         named = [r for r in everything if run in (r.run_id, r.group)]
         if not named:
             known = ", ".join(r.run_id for r in everything) or "none"
-            return CheckError(f"No run or set named {run!r} in {slug}", where=where,
-                              fix=f"pick one of: {known}")
+            return CheckError(
+                f"No run or set named {run!r} in {slug}", where=where, fix=f"pick one of: {known}"
+            )
         if all(r.smoke for r in named):
-            return CheckError(f"Run {run} is a smoke run; smoke runs are never checked",
-                              where=where, fix=f"run `sprint run {slug}` for a full run")
+            return CheckError(
+                f"Run {run} is a smoke run; smoke runs are never checked",
+                where=where,
+                fix=f"run `sprint run {slug}` for a full run",
+            )
         states = ", ".join(f"{r.run_id}: {_state(r)}" for r in named)
         return CheckError(f"Run {run} did not complete ({states})", where=where, fix=train)
     if not everything:
         return CheckError(f"No runs found for {slug}", where=where, fix=train)
     if all(r.smoke for r in everything):
-        return CheckError(f"Only smoke runs found for {slug} (a smoke run tests the "
-                          "plumbing, not the metrics)", where=where,
-                          fix=f"run `sprint run {slug}`")
+        return CheckError(
+            f"Only smoke runs found for {slug} (a smoke run tests the plumbing, not the metrics)",
+            where=where,
+            fix=f"run `sprint run {slug}`",
+        )
     latest = [r for r in everything if not r.smoke][-1]
-    fix = (f"wait for it to finish (its train.log shows progress); if its process died, {train}"
-           if latest.status == "running" else f"fix the cause, then {train}")
+    fix = (
+        f"wait for it to finish (its train.log shows progress); if its process died, {train}"
+        if latest.status == "running"
+        else f"fix the cause, then {train}"
+    )
     return CheckError(
         f"No complete run for {slug}: the latest, {latest.run_id}, is {_state(latest)}",
-        where=f"{where}/{latest.path.name}/train.log", fix=fix,
+        where=f"{where}/{latest.path.name}/train.log",
+        fix=fix,
     )
 
 

@@ -45,10 +45,16 @@ class ReportedMetric:
 # (normalised name, pattern). Longer phrases first; all matched case-insensitively.
 _METRIC_WORDS: list[tuple[str, str]] = [
     ("top-k accuracy", r"top[-_ ]?(?P<k>\d{1,2})(?:[-_ ](?:categorical[-_ ])?(?:accuracy|acc)\b)?"),
-    ("accuracy", r"(?:classification |categorical |binary |sparse[-_ ]categorical[-_ ]|pixel[- ])?"
-                 r"(?:accuracy|acc)\b"),
-    ("loss", r"(?:(?P<lossword>generator|discriminator|reconstruction|kl|contrastive) )?"
-             r"(?:(?:binary |categorical )?cross[- ]?entropy )?loss\b"),
+    (
+        "accuracy",
+        r"(?:classification |categorical |binary |sparse[-_ ]categorical[-_ ]|pixel[- ])?"
+        r"(?:accuracy|acc)\b",
+    ),
+    (
+        "loss",
+        r"(?:(?P<lossword>generator|discriminator|reconstruction|kl|contrastive) )?"
+        r"(?:(?:binary |categorical )?cross[- ]?entropy )?loss\b",
+    ),
     ("rmse", r"root[- ]mean[- ]squared?[- ]error|\bRMSE\b"),
     ("mse", r"mean[- ]squared?[- ]error|\bMSE\b"),
     ("mape", r"mean[- ]absolute[- ]percentage[- ]error|\bMAPE\b"),
@@ -77,8 +83,22 @@ _METRIC_RE = re.compile(
     _I,
 )
 # Metrics whose values live in [0, 1] (or [0, 100] as percentages).
-BOUNDED = {"accuracy", "top-k accuracy", "auc", "pr auc", "precision", "recall", "f1", "iou",
-           "mean iou", "dice", "ssim", "error rate", "wer", "cer"}
+BOUNDED = {
+    "accuracy",
+    "top-k accuracy",
+    "auc",
+    "pr auc",
+    "precision",
+    "recall",
+    "f1",
+    "iou",
+    "mean iou",
+    "dice",
+    "ssim",
+    "error rate",
+    "wer",
+    "cer",
+}
 _LOWER_IS_BETTER = ("loss", "mae", "mse", "rmse", "mape", "perplexity", "error", "wer", "cer")
 
 _SPLIT_WORDS = (
@@ -91,22 +111,26 @@ _SPLIT_PHRASE = rf"(?:{_SPLIT})(?:[- ]?(?:set|data(?:set)?|split|images|samples)
 
 _NUM = r"(?P<num>(?<![\w.\-/])(?:\d+(?:\.\d+)?|\.\d+))(?:\s*[-–]\s*(?P<num2>\d+(?:\.\d+)?))?"
 _PCT = r"(?:\s*(?P<pct>%|percent\b|per cent\b))?"
-_QUAL_WORDS = (r"(?:~|≈|>=|<=|>|<|\babout|\baround|\bapproximately|\bapprox\.?|\broughly|\bnearly|"
-         r"\balmost|\bclose to|\bat least|\bat most|\bover|\babove|\bmore than|\bgreater than|"
-         r"\bin excess of|\bexceeding|\bless than|\bunder|\bbelow|\blower than|\bup to|"
-         r"\bbetter than|\bupwards of|\bjust over|\bjust under|\bwell over|\bwell above)")
+_QUAL_WORDS = (
+    r"(?:~|≈|>=|<=|>|<|\babout|\baround|\bapproximately|\bapprox\.?|\broughly|\bnearly|"
+    r"\balmost|\bclose to|\bat least|\bat most|\bover|\babove|\bmore than|\bgreater than|"
+    r"\bin excess of|\bexceeding|\bless than|\bunder|\bbelow|\blower than|\bup to|"
+    r"\bbetter than|\bupwards of|\bjust over|\bjust under|\bwell over|\bwell above)"
+)
 _QUAL = rf"(?P<qual>{_QUAL_WORDS})\s*"
-_CONNECT = (r"(?:\s*(?:[:=≈]|\((?:[^()\d]{0,40})\)|\b(?:of|is|was|are|were|will|would|should|"
-            r"can|could|be|been|being|reaches|reached|reach|reaching|hits|hit|gets|get|got|"
-            r"getting|goes|went|up|to|score|scores|value|values|achieved|achieves|achieve|"
-            r"attains|attained|stays|remains|ends|ended|settles|plateaus|converges|stabilizes|"
-            r"a|an|at|the|final|somewhere|roughly|just|well|already|still|then|now|only|"
-            r"typically|usually|around|about|approximately|nearly|almost|close|near|"
-            r"pass|passes|passed|exceeds?|exceeded|surpass(?:es|ed)?|crosse?s?|crossed|"
-            r"beats?|tops)\b|"
-            r"\b(?:drops?|dropped|falls?|fell|decreases?|decreased|increases?|increased|rises|"
-            r"rose|climbs?|climbed|improves?|improved|goes|went)(?:\s+(?:down|up))?\s+"
-            r"(?=to\b|below\b|under\b|above\b|over\b|beyond\b))){0,6}")
+_CONNECT = (
+    r"(?:\s*(?:[:=≈]|\((?:[^()\d]{0,40})\)|\b(?:of|is|was|are|were|will|would|should|"
+    r"can|could|be|been|being|reaches|reached|reach|reaching|hits|hit|gets|get|got|"
+    r"getting|goes|went|up|to|score|scores|value|values|achieved|achieves|achieve|"
+    r"attains|attained|stays|remains|ends|ended|settles|plateaus|converges|stabilizes|"
+    r"a|an|at|the|final|somewhere|roughly|just|well|already|still|then|now|only|"
+    r"typically|usually|around|about|approximately|nearly|almost|close|near|"
+    r"pass|passes|passed|exceeds?|exceeded|surpass(?:es|ed)?|crosse?s?|crossed|"
+    r"beats?|tops)\b|"
+    r"\b(?:drops?|dropped|falls?|fell|decreases?|decreased|increases?|increased|rises|"
+    r"rose|climbs?|climbed|improves?|improved|goes|went)(?:\s+(?:down|up))?\s+"
+    r"(?=to\b|below\b|under\b|above\b|over\b|beyond\b))){0,6}"
+)
 
 # metric then number: "validation accuracy of ~0.86"
 _AFTER = re.compile(
@@ -147,8 +171,7 @@ _CHANGE_AFTER = re.compile(
     r"higher|lower|difference|gap|margin|lift|reduction|penalty|degradation|loss of)\b",
     _I,
 )
-_CHANGE_BEFORE = re.compile(r"\b(?:by|from|a gain of|an increase of|a drop of|\+|-)\s*$",
-                            _I)
+_CHANGE_BEFORE = re.compile(r"\b(?:by|from|a gain of|an increase of|a drop of|\+|-)\s*$", _I)
 _NOT_OURS = re.compile(
     r"\brandom(?:ly)?\s+(?:guess|chance|classifier|baseline|prediction)|\bchance\b|"
     r"\bstate[- ]of[- ]the[- ]art\b|\bSOTA\b|\b(?:the|original|their) paper\b|"
@@ -165,29 +188,103 @@ _EPOCHS = re.compile(
     _I,
 )
 _WORD_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-    "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "hundred": 100,
 }
-_APPROX = {"~", "≈", "about", "around", "approximately", "approx", "approx.", "roughly",
-           "nearly", "almost", "close to", "up to"}
-_AT_LEAST = {"at least", "over", "above", "more than", "greater than", "in excess of",
-             "exceeding", ">", ">=", "upwards of", "just over", "well over", "well above"}
-_PASSES = {"pass", "passes", "passed", "exceed", "exceeds", "exceeded", "surpass", "surpasses",
-           "surpassed", "cross", "crosses", "crossed", "beat", "beats", "tops"}
+_APPROX = {
+    "~",
+    "≈",
+    "about",
+    "around",
+    "approximately",
+    "approx",
+    "approx.",
+    "roughly",
+    "nearly",
+    "almost",
+    "close to",
+    "up to",
+}
+_AT_LEAST = {
+    "at least",
+    "over",
+    "above",
+    "more than",
+    "greater than",
+    "in excess of",
+    "exceeding",
+    ">",
+    ">=",
+    "upwards of",
+    "just over",
+    "well over",
+    "well above",
+}
+_PASSES = {
+    "pass",
+    "passes",
+    "passed",
+    "exceed",
+    "exceeds",
+    "exceeded",
+    "surpass",
+    "surpasses",
+    "surpassed",
+    "cross",
+    "crosses",
+    "crossed",
+    "beat",
+    "beats",
+    "tops",
+}
 _AT_MOST = {"at most", "less than", "under", "below", "lower than", "<", "<=", "just under"}
 
 
 # -- metric names --------------------------------------------------------------------------------
 _KEY_NAMES = {
-    "acc": "accuracy", "accuracy": "accuracy", "categorical_accuracy": "accuracy",
-    "sparse_categorical_accuracy": "accuracy", "binary_accuracy": "accuracy",
-    "mean_absolute_error": "mae", "mae": "mae", "mean_squared_error": "mse", "mse": "mse",
-    "root_mean_squared_error": "rmse", "rmse": "rmse", "mean_absolute_percentage_error": "mape",
-    "mape": "mape", "loss": "loss", "precision": "precision", "recall": "recall",
-    "auc": "auc", "f1_score": "f1", "f1": "f1", "mean_io_u": "mean iou", "mean_iou": "mean iou",
-    "iou": "iou", "perplexity": "perplexity", "psnr": "psnr", "ssim": "ssim",
-    "r2_score": "r2", "r2": "r2",
+    "acc": "accuracy",
+    "accuracy": "accuracy",
+    "categorical_accuracy": "accuracy",
+    "sparse_categorical_accuracy": "accuracy",
+    "binary_accuracy": "accuracy",
+    "mean_absolute_error": "mae",
+    "mae": "mae",
+    "mean_squared_error": "mse",
+    "mse": "mse",
+    "root_mean_squared_error": "rmse",
+    "rmse": "rmse",
+    "mean_absolute_percentage_error": "mape",
+    "mape": "mape",
+    "loss": "loss",
+    "precision": "precision",
+    "recall": "recall",
+    "auc": "auc",
+    "f1_score": "f1",
+    "f1": "f1",
+    "mean_io_u": "mean iou",
+    "mean_iou": "mean iou",
+    "iou": "iou",
+    "perplexity": "perplexity",
+    "psnr": "psnr",
+    "ssim": "ssim",
+    "r2_score": "r2",
+    "r2": "r2",
 }
 _SKIP_KEYS = {"lr", "learning_rate", "time", "step", "epoch", "batch", "size"}
 
@@ -200,10 +297,15 @@ def normalise_metric_key(key: str) -> tuple[str, str] | None:
     """
     key = key.strip().lower().replace("-", "_")
     split = "train"
-    for prefix, name in (("val_", "validation"), ("validation_", "validation"),
-                         ("test_", "test"), ("train_", "train"), ("training_", "train")):
+    for prefix, name in (
+        ("val_", "validation"),
+        ("validation_", "validation"),
+        ("test_", "test"),
+        ("train_", "train"),
+        ("training_", "train"),
+    ):
         if key.startswith(prefix):
-            split, key = name, key[len(prefix):]
+            split, key = name, key[len(prefix) :]
             break
     key = re.sub(r"_\d+$", "", key)
     if not key or key in _SKIP_KEYS:
@@ -243,24 +345,94 @@ def _split_of(match: re.Match[str]) -> str | None:
 
 # -- claims from text ----------------------------------------------------------------------------
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?])\s+(?=[A-Z(\[*`_~\"'])|\n[ \t]*\n|\n(?=[ \t]*(?:[-*+>#]|\d+\.)\s)")
+    r"(?<=[.!?])\s+(?=[A-Z(\[*`_~\"'])|\n[ \t]*\n|\n(?=[ \t]*(?:[-*+>#]|\d+\.)\s)"
+)
 _FENCE = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?^[ \t]*\1[ \t]*$", re.MULTILINE | re.DOTALL)
 _DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"[A-Za-z][\w^²-]*")
 # The first word of every metric phrase in _METRIC_WORDS and _KEY_PREFIX.
 _FIRST_WORDS = {
-    "val", "train", "test", "training", "validation", "classification", "categorical", "binary",
-    "sparse", "pixel", "accuracy", "acc", "generator", "discriminator", "reconstruction", "kl",
-    "contrastive", "cross", "crossentropy", "loss", "root", "rmse", "mean", "mse", "mape", "mae",
-    "pr", "area", "roc", "auc", "auroc", "precision", "recall", "f", "miou", "iou",
-    "intersection", "dice", "bleu", "perplexity", "psnr", "ssim", "r", "coefficient",
-    "word", "wer", "character", "cer", "error",
+    "val",
+    "train",
+    "test",
+    "training",
+    "validation",
+    "classification",
+    "categorical",
+    "binary",
+    "sparse",
+    "pixel",
+    "accuracy",
+    "acc",
+    "generator",
+    "discriminator",
+    "reconstruction",
+    "kl",
+    "contrastive",
+    "cross",
+    "crossentropy",
+    "loss",
+    "root",
+    "rmse",
+    "mean",
+    "mse",
+    "mape",
+    "mae",
+    "pr",
+    "area",
+    "roc",
+    "auc",
+    "auroc",
+    "precision",
+    "recall",
+    "f",
+    "miou",
+    "iou",
+    "intersection",
+    "dice",
+    "bleu",
+    "perplexity",
+    "psnr",
+    "ssim",
+    "r",
+    "coefficient",
+    "word",
+    "wer",
+    "character",
+    "cer",
+    "error",
 }
 # Substrings every metric word contains (a cheap test before the big patterns).
-_METRIC_STEMS = ("acc", "loss", "error", "mae", "mse", "mape", "auc", "area under", "precision",
-                 "recall", "f1", "f-", "iou", "intersection", "dice", "bleu", "rouge",
-                 "perplexity", "psnr", "ssim", "r2", "r^2", "r²", "determination", "wer", "cer",
-                 "top", "_")
+_METRIC_STEMS = (
+    "acc",
+    "loss",
+    "error",
+    "mae",
+    "mse",
+    "mape",
+    "auc",
+    "area under",
+    "precision",
+    "recall",
+    "f1",
+    "f-",
+    "iou",
+    "intersection",
+    "dice",
+    "bleu",
+    "rouge",
+    "perplexity",
+    "psnr",
+    "ssim",
+    "r2",
+    "r^2",
+    "r²",
+    "determination",
+    "wer",
+    "cer",
+    "top",
+    "_",
+)
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _INLINE_NOISE = re.compile(r"[`*]|<[^>\n]{1,80}>|https?://\S+")
@@ -279,8 +451,11 @@ def claims_from_text(text: str, origin: str, line: int | None) -> list[ReportedM
         end = end_match.start() if end_match else len(text)
         sentence = text[start:end]
         if sentence.strip():
-            here = None if line is None else (
-                line + bisect.bisect_left(newlines, start) + _lead(sentence))
+            here = (
+                None
+                if line is None
+                else (line + bisect.bisect_left(newlines, start) + _lead(sentence))
+            )
             claims.extend(_sentence_claims(sentence, origin, here))
         start = end_match.end() if end_match else len(text)
     return claims
@@ -364,25 +539,29 @@ def _anchored(pattern: re.Pattern[str], text: str, starts: list[int]):
             yield match
 
 
-def _claim(match: re.Match[str], clean: str, origin: str, line: int | None,
-           *, metric_first: bool) -> ReportedMetric | None:
+def _claim(
+    match: re.Match[str], clean: str, origin: str, line: int | None, *, metric_first: bool
+) -> ReportedMetric | None:
     metric = _METRIC_RE.match(match.group("metric"))
     name, key_split = _metric_name(metric) if metric else ("", None)
     if not name:
         return None
-    after_num = clean[match.end():]
+    after_num = clean[match.end() :]
     if metric_first:
         if _UNIT_AFTER.match(after_num) and not (name == "psnr" and re.match(r"^\s*dB", after_num)):
             return None
         if _CHANGE_BEFORE.search(clean[: match.start("num")]) and not match.group("connect"):
             return None
-        if name in ("loss",) and re.search(r"\bloss\s*$", match.group("metric"), re.I) and \
-                re.match(r"^\s*(?:function|weight)", after_num, re.I):
+        if (
+            name in ("loss",)
+            and re.search(r"\bloss\s*$", match.group("metric"), re.I)
+            and re.match(r"^\s*(?:function|weight)", after_num, re.I)
+        ):
             return None
     else:
         if _CHANGE_AFTER.match(after_num) or _CHANGE_BEFORE.search(clean[: match.start()]):
             return None
-        between = clean[match.end("num"): match.start("metric")]
+        between = clean[match.end("num") : match.start("metric")]
         if _UNIT_AFTER.match(between):
             return None
     value = _value(match, name)
@@ -398,7 +577,7 @@ def _claim(match: re.Match[str], clean: str, origin: str, line: int | None,
         split = mentioned.pop() if len(mentioned) == 1 else None
     if split is None:
         split, explicit = "test", False
-    raw = clean[match.start(): match.end()].strip()
+    raw = clean[match.start() : match.end()].strip()
     return ReportedMetric(
         name=name,
         split=split,
@@ -477,7 +656,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|\[[0-9;]{1,8}m")
 _EPOCH_HEADER = re.compile(r"^\s*Epoch\s+(\d+)\s*/\s*(\d+)\s*$")
 _PROGRESS = re.compile(r"^\s*(\d+)/(\d+)\b(?:\s|$)")
 _PAIR = re.compile(
-    r"(?:^|\s)-\s+([A-Za-z_][\w]*)\s*:\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
+    r"(?:^|\s)-\s+([A-Za-z_][\w]*)\s*:\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
+)
 _PRINTED = re.compile(
     r"(?P<label>[A-Za-z][A-Za-z0-9_ ()\-]{0,50}?)\s*[:=]\s*"
     r"(?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?P<pct>\s*%)?(?![\w.])"
@@ -523,11 +703,19 @@ def figures_from_rendered_md(md_text: str) -> list[ReportedMetric]:
             if normal is None:
                 continue
             split, name = normal
-            figures.append(ReportedMetric(
-                name=name, split=split, value=float(raw_value), qualifier="exact",
-                epochs=epoch_number, sentence=text, origin="output", line=line_number,
-                raw=f"{key}: {raw_value}",
-            ))
+            figures.append(
+                ReportedMetric(
+                    name=name,
+                    split=split,
+                    value=float(raw_value),
+                    qualifier="exact",
+                    epochs=epoch_number,
+                    sentence=text,
+                    origin="output",
+                    line=line_number,
+                    raw=f"{key}: {raw_value}",
+                )
+            )
     return figures
 
 
@@ -562,11 +750,20 @@ def _printed_figures(line: str, number: int) -> list[ReportedMetric]:
         value = float(match.group("num"))
         if match.group("pct") and name != "mape":
             value /= 100
-        figures.append(ReportedMetric(
-            name=name, split=split, value=value, qualifier="exact", epochs=None,
-            sentence=line.strip(), origin="output", line=number,
-            raw=match.group().strip(), explicit_split=explicit,
-        ))
+        figures.append(
+            ReportedMetric(
+                name=name,
+                split=split,
+                value=value,
+                qualifier="exact",
+                epochs=None,
+                sentence=line.strip(),
+                origin="output",
+                line=number,
+                raw=match.group().strip(),
+                explicit_split=explicit,
+            )
+        )
     return figures
 
 

@@ -46,176 +46,399 @@ class _Rule:
     fixable: bool = True
 
 
-def _rule(code: str, pattern: str, message: str, replacement: Replacement,
-          fixable: bool = True) -> _Rule:
+def _rule(
+    code: str, pattern: str, message: str, replacement: Replacement, fixable: bool = True
+) -> _Rule:
     return _Rule(code, re.compile(pattern, re.MULTILINE), message, replacement, fixable)
 
 
-_NP_BUILTINS = {"bool": "bool", "int": "int", "float": "float", "object": "object",
-                "str": "str", "long": "int", "complex": "complex", "unicode": "str"}
-_NP2_RENAMES = {"NaN": "np.nan", "NAN": "np.nan", "Inf": "np.inf", "Infinity": "np.inf",
-                "infty": "np.inf", "PINF": "np.inf", "NINF": "-np.inf", "float_": "np.float64",
-                "complex_": "np.complex128", "string_": "np.bytes_", "unicode_": "np.str_",
-                "product": "np.prod", "cumproduct": "np.cumprod", "sometrue": "np.any",
-                "alltrue": "np.all", "round_": "np.round", "row_stack": "np.vstack"}
-_PUBLIC_TF_KERAS = ("layers", "models", "optimizers", "losses", "metrics", "callbacks",
-                    "utils", "datasets", "backend", "regularizers", "initializers",
-                    "activations", "applications", "preprocessing", "mixed_precision")
+_NP_BUILTINS = {
+    "bool": "bool",
+    "int": "int",
+    "float": "float",
+    "object": "object",
+    "str": "str",
+    "long": "int",
+    "complex": "complex",
+    "unicode": "str",
+}
+_NP2_RENAMES = {
+    "NaN": "np.nan",
+    "NAN": "np.nan",
+    "Inf": "np.inf",
+    "Infinity": "np.inf",
+    "infty": "np.inf",
+    "PINF": "np.inf",
+    "NINF": "-np.inf",
+    "float_": "np.float64",
+    "complex_": "np.complex128",
+    "string_": "np.bytes_",
+    "unicode_": "np.str_",
+    "product": "np.prod",
+    "cumproduct": "np.cumprod",
+    "sometrue": "np.any",
+    "alltrue": "np.all",
+    "round_": "np.round",
+    "row_stack": "np.vstack",
+}
+_PUBLIC_TF_KERAS = (
+    "layers",
+    "models",
+    "optimizers",
+    "losses",
+    "metrics",
+    "callbacks",
+    "utils",
+    "datasets",
+    "backend",
+    "regularizers",
+    "initializers",
+    "activations",
+    "applications",
+    "preprocessing",
+    "mixed_precision",
+)
 _IMAGE_UTILS = r"(?:load_img|img_to_array|array_to_img|save_img)"
-_REDUCTIONS = {"NONE": '"none"', "SUM": '"sum"', "SUM_OVER_BATCH_SIZE": '"sum_over_batch_size"',
-               "AUTO": '"sum_over_batch_size"'}
-_OPTIMIZERS = {"Adam", "AdamW", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam",
-               "Ftrl", "Lion", "Adafactor"}
+_REDUCTIONS = {
+    "NONE": '"none"',
+    "SUM": '"sum"',
+    "SUM_OVER_BATCH_SIZE": '"sum_over_batch_size"',
+    "AUTO": '"sum_over_batch_size"',
+}
+_OPTIMIZERS = {
+    "Adam",
+    "AdamW",
+    "SGD",
+    "RMSprop",
+    "Adagrad",
+    "Adadelta",
+    "Adamax",
+    "Nadam",
+    "Ftrl",
+    "Lion",
+    "Adafactor",
+}
 
 # Specific rules first: a later rule never reports a span an earlier one already covered.
 _RULES: list[_Rule] = [
-    _rule("numpy-alias", r"\b(?:np|numpy)\.(bool|int|float|object|str|long|complex|unicode)\b"
-          r"(?!\s*\.)",
-          "`{match}` was removed in NumPy 1.24 (a deprecated alias of a builtin); "
-          "use `{replacement}`", lambda m: _NP_BUILTINS[m.group(1)]),
-    _rule("numpy2-alias", r"\b(?:np|numpy)\.(" + "|".join(_NP2_RENAMES) + r")\b",
-          "`{match}` was removed in NumPy 2.0; use `{replacement}`",
-          lambda m: _NP2_RENAMES[m.group(1)]),
-    _rule("numpy2-removed", r"\b(?:np|numpy)\.(asfarray|msort|find_common_type|cast)\b",
-          "`{match}` was removed in NumPy 2.0", lambda m: {
-              "asfarray": "np.asarray(x, dtype=float)", "msort": "np.sort(a, axis=0)",
-              "find_common_type": "np.result_type", "cast": "np.asarray(x, dtype=...)"}[
-              m.group(1)], fixable=False),
-    _rule("experimental-preprocessing", r"\.layers\.experimental\s+import\s+preprocessing\b",
-          "`layers.experimental.preprocessing` became `layers` (TF 2.9 / Keras 3)",
-          " import layers as preprocessing"),
-    _rule("experimental-preprocessing", r"\blayers\.experimental\.preprocessing\b",
-          "`layers.experimental.preprocessing.*` layers moved to `layers.*` (TF 2.9 / Keras 3)",
-          "layers"),
-    _rule("experimental-layer", r"\blayers\.experimental\.(EinsumDense)\b",
-          "`{match}` left experimental; use `{replacement}`", lambda m: f"layers.{m.group(1)}"),
-    _rule("experimental-layer", r"\blayers\.experimental\.SyncBatchNormalization\b",
-          "`{match}` was removed; use `{replacement}`",
-          "layers.BatchNormalization(synchronized=True)", fixable=False),
-    _rule("experimental-layer", r"\blayers\.experimental\.(\w+)",
-          "`{match}` does not exist in Keras 3", lambda m: f"layers.{m.group(1)} (check it exists)",
-          fixable=False),
-    _rule("tf-python-keras", r"\btensorflow\.python\.keras(?=\.(?:" + "|".join(_PUBLIC_TF_KERAS)
-          + r")\b|\s+import\b|\s*$)",
-          "`tensorflow.python.keras` is TensorFlow's private copy of Keras, removed in TF 2.16; "
-          "use the public `{replacement}`", "tensorflow.keras"),
-    _rule("tf-python-keras", r"\btensorflow\.python\.keras(?:\.\w+)*",
-          "`{match}` is a private TensorFlow module, removed in TF 2.16",
-          "the public keras API", fixable=False),
-    _rule("generator-method", r"\.(fit|evaluate|predict)_generator(?=\s*\()",
-          "`Model{match}` was removed; `Model.{replacement_bare}` accepts generators and "
-          "PyDatasets", lambda m: f".{m.group(1)}"),
-    _rule("predict-classes", r"\.predict_(classes|proba)(?=\s*\()",
-          "`Model{match}` was removed in TF 2.6", "np.argmax(model.predict(x), axis=-1) "
-          "(or `(model.predict(x) > 0.5).astype(\"int32\")` for a sigmoid output)",
-          fixable=False),
-    _rule("add-metric", r"\.add_metric(?=\s*\()",
-          "`add_metric` was removed in Keras 3",
-          "track the value in a keras.metrics.Mean and list it in the model's `metrics`",
-          fixable=False),
-    _rule("np-utils", r"\.utils\s+import\s+np_utils\b",
-          "`keras.utils.np_utils` was removed; its functions live in `keras.utils`",
-          " import utils as np_utils"),
-    _rule("np-utils", r"\bkeras\.utils\.(?:np_utils|vis_utils)\b",
-          "`{match}` was removed; its functions live in `keras.utils`", "keras.utils"),
-    _rule("preprocessing-path", r"\bkeras\.preprocessing\.sequence(?=\s+import\s+pad_sequences\b"
-          r"|\.pad_sequences\b)",
-          "`{match}` moved to `keras.utils`", "keras.utils"),
-    _rule("preprocessing-path", r"\bkeras\.preprocessing\.image(?=\s+import\s+" + _IMAGE_UTILS
-          + r"(?:\s*,\s*" + _IMAGE_UTILS + r")*\s*$|\." + _IMAGE_UTILS + r"\b)",
-          "`{match}` moved to `keras.utils`", "keras.utils"),
-    _rule("preprocessing-path", r"\bkeras\.preprocessing(?=\.(?:image_dataset_from_directory|"
-          r"text_dataset_from_directory|timeseries_dataset_from_array)\b)",
-          "`{match}` dataset utilities moved to `keras.utils`", "keras.utils"),
-    _rule("preprocessing-removed", r"\bImageDataGenerator\b",
-          "`ImageDataGenerator` was removed in Keras 3",
-          "keras.utils.image_dataset_from_directory plus augmentation layers (layers.RandomFlip"
-          ", layers.RandomRotation...)", fixable=False),
-    _rule("preprocessing-removed", r"\bkeras\.preprocessing\.text\b",
-          "`keras.preprocessing.text` (Tokenizer, one_hot...) was removed in Keras 3",
-          "keras.layers.TextVectorization", fixable=False),
-    _rule("tf-compat-v1", r"\btf\.compat\.v1\.enable_eager_execution\(\s*\)",
-          "eager execution is the default since TF 2.0", "pass"),
-    _rule("tf-compat-v1", r"\btf\.(?:compat\.v1\.|random\.)?set_random_seed(?=\s*\()",
-          "`{match}` is the TF1 name", "tf.random.set_seed"),
-    _rule("tf-compat-v1", r"\btf\.(?:compat\.v1\.)?logging\.set_verbosity\(\s*tf\.(?:compat\.v1\."
-          r")?logging\.(DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s*\)",
-          "`tf.logging` is the TF1 logging API",
-          lambda m: f'tf.get_logger().setLevel("{m.group(1)}")'),
-    _rule("tf-compat-v1", r"\btf\.(?:compat\.v1\.)?(?:Session|placeholder|"
-          r"global_variables_initializer|disable_eager_execution|disable_v2_behavior|"
-          r"get_default_graph|variable_scope)\b",
-          "`{match}` is TF1 graph-mode API, which Keras 3 does not support",
-          "eager TF2 / Keras 3 code", fixable=False),
-    _rule("tf-compat-v1", r"\btf\.compat\.v1\.[\w.]+",
-          "`{match}` is TF1 API kept only for compatibility",
-          "its TF2 equivalent (see the TF2 migration guide)", fixable=False),
-    _rule("legacy-layer-module", r"\bkeras\.layers\.(?:merge|core|convolutional|recurrent|"
-          r"normalization|pooling|embeddings|wrappers|advanced_activations|noise|local|"
-          r"convolutional_recurrent|cudnn_recurrent)\b",
-          "`{match}` is a Keras 2 private module; its layers live in `keras.layers`",
-          "keras.layers"),
-    _rule("legacy-layer-module", r"\bkeras\.engine(?:\.\w+)?(?=\s+import\s+(?:Layer|InputSpec)"
-          r"\s*$)", "`{match}` was removed; `Layer` and `InputSpec` live in `keras.layers`",
-          "keras.layers"),
-    _rule("legacy-layer-module", r"\bkeras\.engine\b(?:\.\w+)*",
-          "`{match}` (Keras 2 internals) was removed", "the public keras API", fixable=False),
-    _rule("cudnn-layer", r"\bCuDNN(LSTM|GRU)\b",
-          "`{match}` was removed; `{replacement}` uses cuDNN automatically",
-          lambda m: m.group(1)),
-    _rule("optimizer-path", r"\boptimizers\.(?:experimental|legacy)\.(?=\w)",
-          "`{match}` optimizers are the regular ones in Keras 3", "optimizers."),
-    _rule("optimizer-attr", r"\boptimizer\.lr\b",
-          "`optimizer.lr` was renamed", "optimizer.learning_rate"),
-    _rule("schedule-path", r"\bkeras\.experimental\.(CosineDecay(?:Restarts)?)\b",
-          "`{match}` moved to `keras.optimizers.schedules`",
-          lambda m: f"keras.optimizers.schedules.{m.group(1)}"),
-    _rule("mixed-precision", r"\bmixed_precision\.experimental\.set_policy\b",
-          "`{match}` was renamed", "mixed_precision.set_global_policy"),
-    _rule("mixed-precision", r"\bmixed_precision\.experimental\.(?=\w)",
-          "`{match}` left experimental", "mixed_precision."),
-    _rule("loss-reduction", r"\b(?:\w+\.)*losses\.Reduction\.(NONE|SUM_OVER_BATCH_SIZE|SUM|AUTO)"
-          r"\b", "`losses.Reduction` enums became strings in Keras 3",
-          lambda m: _REDUCTIONS[m.group(1)]),
-    _rule("tensorflow-addons", r"^\s*(?:import\s+tensorflow_addons\b|from\s+tensorflow_addons\b)"
-          r".*", "TensorFlow Addons reached end of life and does not install with TF >= 2.16",
-          "Keras 3 equivalents: keras.optimizers.AdamW, layers.GroupNormalization, "
-          "keras.activations.gelu...", fixable=False),
-    _rule("tensorflow-addons", r"\btfa\.optimizers\.AdamW\b",
-          "`{match}` comes from TensorFlow Addons (end of life)", "keras.optimizers.AdamW "
-          "(weight_decay is a keyword argument there)", fixable=False),
-    _rule("removed-api", r"\b(?:keras\.utils\.)?multi_gpu_model\b",
-          "`multi_gpu_model` was removed", "tf.distribute.MirroredStrategy or "
-          "keras.distribution", fixable=False),
-    _rule("removed-api", r"\bkeras\.wrappers\.scikit_learn\b",
-          "`keras.wrappers.scikit_learn` was removed", "the scikeras package (or "
-          "keras.wrappers.SKLearnClassifier in Keras 3.5+)", fixable=False),
-    _rule("removed-api", r"\b(?:backend|K)\.(?:get_session|set_session)\b",
-          "`{match}` (TF1 sessions) was removed", "nothing: Keras 3 runs eagerly",
-          fixable=False),
+    _rule(
+        "numpy-alias",
+        r"\b(?:np|numpy)\.(bool|int|float|object|str|long|complex|unicode)\b"
+        r"(?!\s*\.)",
+        "`{match}` was removed in NumPy 1.24 (a deprecated alias of a builtin); "
+        "use `{replacement}`",
+        lambda m: _NP_BUILTINS[m.group(1)],
+    ),
+    _rule(
+        "numpy2-alias",
+        r"\b(?:np|numpy)\.(" + "|".join(_NP2_RENAMES) + r")\b",
+        "`{match}` was removed in NumPy 2.0; use `{replacement}`",
+        lambda m: _NP2_RENAMES[m.group(1)],
+    ),
+    _rule(
+        "numpy2-removed",
+        r"\b(?:np|numpy)\.(asfarray|msort|find_common_type|cast)\b",
+        "`{match}` was removed in NumPy 2.0",
+        lambda m: {
+            "asfarray": "np.asarray(x, dtype=float)",
+            "msort": "np.sort(a, axis=0)",
+            "find_common_type": "np.result_type",
+            "cast": "np.asarray(x, dtype=...)",
+        }[m.group(1)],
+        fixable=False,
+    ),
+    _rule(
+        "experimental-preprocessing",
+        r"\.layers\.experimental\s+import\s+preprocessing\b",
+        "`layers.experimental.preprocessing` became `layers` (TF 2.9 / Keras 3)",
+        " import layers as preprocessing",
+    ),
+    _rule(
+        "experimental-preprocessing",
+        r"\blayers\.experimental\.preprocessing\b",
+        "`layers.experimental.preprocessing.*` layers moved to `layers.*` (TF 2.9 / Keras 3)",
+        "layers",
+    ),
+    _rule(
+        "experimental-layer",
+        r"\blayers\.experimental\.(EinsumDense)\b",
+        "`{match}` left experimental; use `{replacement}`",
+        lambda m: f"layers.{m.group(1)}",
+    ),
+    _rule(
+        "experimental-layer",
+        r"\blayers\.experimental\.SyncBatchNormalization\b",
+        "`{match}` was removed; use `{replacement}`",
+        "layers.BatchNormalization(synchronized=True)",
+        fixable=False,
+    ),
+    _rule(
+        "experimental-layer",
+        r"\blayers\.experimental\.(\w+)",
+        "`{match}` does not exist in Keras 3",
+        lambda m: f"layers.{m.group(1)} (check it exists)",
+        fixable=False,
+    ),
+    _rule(
+        "tf-python-keras",
+        r"\btensorflow\.python\.keras(?=\.(?:"
+        + "|".join(_PUBLIC_TF_KERAS)
+        + r")\b|\s+import\b|\s*$)",
+        "`tensorflow.python.keras` is TensorFlow's private copy of Keras, removed in TF 2.16; "
+        "use the public `{replacement}`",
+        "tensorflow.keras",
+    ),
+    _rule(
+        "tf-python-keras",
+        r"\btensorflow\.python\.keras(?:\.\w+)*",
+        "`{match}` is a private TensorFlow module, removed in TF 2.16",
+        "the public keras API",
+        fixable=False,
+    ),
+    _rule(
+        "generator-method",
+        r"\.(fit|evaluate|predict)_generator(?=\s*\()",
+        "`Model{match}` was removed; `Model.{replacement_bare}` accepts generators and PyDatasets",
+        lambda m: f".{m.group(1)}",
+    ),
+    _rule(
+        "predict-classes",
+        r"\.predict_(classes|proba)(?=\s*\()",
+        "`Model{match}` was removed in TF 2.6",
+        "np.argmax(model.predict(x), axis=-1) "
+        '(or `(model.predict(x) > 0.5).astype("int32")` for a sigmoid output)',
+        fixable=False,
+    ),
+    _rule(
+        "add-metric",
+        r"\.add_metric(?=\s*\()",
+        "`add_metric` was removed in Keras 3",
+        "track the value in a keras.metrics.Mean and list it in the model's `metrics`",
+        fixable=False,
+    ),
+    _rule(
+        "np-utils",
+        r"\.utils\s+import\s+np_utils\b",
+        "`keras.utils.np_utils` was removed; its functions live in `keras.utils`",
+        " import utils as np_utils",
+    ),
+    _rule(
+        "np-utils",
+        r"\bkeras\.utils\.(?:np_utils|vis_utils)\b",
+        "`{match}` was removed; its functions live in `keras.utils`",
+        "keras.utils",
+    ),
+    _rule(
+        "preprocessing-path",
+        r"\bkeras\.preprocessing\.sequence(?=\s+import\s+pad_sequences\b"
+        r"|\.pad_sequences\b)",
+        "`{match}` moved to `keras.utils`",
+        "keras.utils",
+    ),
+    _rule(
+        "preprocessing-path",
+        r"\bkeras\.preprocessing\.image(?=\s+import\s+"
+        + _IMAGE_UTILS
+        + r"(?:\s*,\s*"
+        + _IMAGE_UTILS
+        + r")*\s*$|\."
+        + _IMAGE_UTILS
+        + r"\b)",
+        "`{match}` moved to `keras.utils`",
+        "keras.utils",
+    ),
+    _rule(
+        "preprocessing-path",
+        r"\bkeras\.preprocessing(?=\.(?:image_dataset_from_directory|"
+        r"text_dataset_from_directory|timeseries_dataset_from_array)\b)",
+        "`{match}` dataset utilities moved to `keras.utils`",
+        "keras.utils",
+    ),
+    _rule(
+        "preprocessing-removed",
+        r"\bImageDataGenerator\b",
+        "`ImageDataGenerator` was removed in Keras 3",
+        "keras.utils.image_dataset_from_directory plus augmentation layers (layers.RandomFlip"
+        ", layers.RandomRotation...)",
+        fixable=False,
+    ),
+    _rule(
+        "preprocessing-removed",
+        r"\bkeras\.preprocessing\.text\b",
+        "`keras.preprocessing.text` (Tokenizer, one_hot...) was removed in Keras 3",
+        "keras.layers.TextVectorization",
+        fixable=False,
+    ),
+    _rule(
+        "tf-compat-v1",
+        r"\btf\.compat\.v1\.enable_eager_execution\(\s*\)",
+        "eager execution is the default since TF 2.0",
+        "pass",
+    ),
+    _rule(
+        "tf-compat-v1",
+        r"\btf\.(?:compat\.v1\.|random\.)?set_random_seed(?=\s*\()",
+        "`{match}` is the TF1 name",
+        "tf.random.set_seed",
+    ),
+    _rule(
+        "tf-compat-v1",
+        r"\btf\.(?:compat\.v1\.)?logging\.set_verbosity\(\s*tf\.(?:compat\.v1\."
+        r")?logging\.(DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s*\)",
+        "`tf.logging` is the TF1 logging API",
+        lambda m: f'tf.get_logger().setLevel("{m.group(1)}")',
+    ),
+    _rule(
+        "tf-compat-v1",
+        r"\btf\.(?:compat\.v1\.)?(?:Session|placeholder|"
+        r"global_variables_initializer|disable_eager_execution|disable_v2_behavior|"
+        r"get_default_graph|variable_scope)\b",
+        "`{match}` is TF1 graph-mode API, which Keras 3 does not support",
+        "eager TF2 / Keras 3 code",
+        fixable=False,
+    ),
+    _rule(
+        "tf-compat-v1",
+        r"\btf\.compat\.v1\.[\w.]+",
+        "`{match}` is TF1 API kept only for compatibility",
+        "its TF2 equivalent (see the TF2 migration guide)",
+        fixable=False,
+    ),
+    _rule(
+        "legacy-layer-module",
+        r"\bkeras\.layers\.(?:merge|core|convolutional|recurrent|"
+        r"normalization|pooling|embeddings|wrappers|advanced_activations|noise|local|"
+        r"convolutional_recurrent|cudnn_recurrent)\b",
+        "`{match}` is a Keras 2 private module; its layers live in `keras.layers`",
+        "keras.layers",
+    ),
+    _rule(
+        "legacy-layer-module",
+        r"\bkeras\.engine(?:\.\w+)?(?=\s+import\s+(?:Layer|InputSpec)"
+        r"\s*$)",
+        "`{match}` was removed; `Layer` and `InputSpec` live in `keras.layers`",
+        "keras.layers",
+    ),
+    _rule(
+        "legacy-layer-module",
+        r"\bkeras\.engine\b(?:\.\w+)*",
+        "`{match}` (Keras 2 internals) was removed",
+        "the public keras API",
+        fixable=False,
+    ),
+    _rule(
+        "cudnn-layer",
+        r"\bCuDNN(LSTM|GRU)\b",
+        "`{match}` was removed; `{replacement}` uses cuDNN automatically",
+        lambda m: m.group(1),
+    ),
+    _rule(
+        "optimizer-path",
+        r"\boptimizers\.(?:experimental|legacy)\.(?=\w)",
+        "`{match}` optimizers are the regular ones in Keras 3",
+        "optimizers.",
+    ),
+    _rule(
+        "optimizer-attr",
+        r"\boptimizer\.lr\b",
+        "`optimizer.lr` was renamed",
+        "optimizer.learning_rate",
+    ),
+    _rule(
+        "schedule-path",
+        r"\bkeras\.experimental\.(CosineDecay(?:Restarts)?)\b",
+        "`{match}` moved to `keras.optimizers.schedules`",
+        lambda m: f"keras.optimizers.schedules.{m.group(1)}",
+    ),
+    _rule(
+        "mixed-precision",
+        r"\bmixed_precision\.experimental\.set_policy\b",
+        "`{match}` was renamed",
+        "mixed_precision.set_global_policy",
+    ),
+    _rule(
+        "mixed-precision",
+        r"\bmixed_precision\.experimental\.(?=\w)",
+        "`{match}` left experimental",
+        "mixed_precision.",
+    ),
+    _rule(
+        "loss-reduction",
+        r"\b(?:\w+\.)*losses\.Reduction\.(NONE|SUM_OVER_BATCH_SIZE|SUM|AUTO)"
+        r"\b",
+        "`losses.Reduction` enums became strings in Keras 3",
+        lambda m: _REDUCTIONS[m.group(1)],
+    ),
+    _rule(
+        "tensorflow-addons",
+        r"^\s*(?:import\s+tensorflow_addons\b|from\s+tensorflow_addons\b)"
+        r".*",
+        "TensorFlow Addons reached end of life and does not install with TF >= 2.16",
+        "Keras 3 equivalents: keras.optimizers.AdamW, layers.GroupNormalization, "
+        "keras.activations.gelu...",
+        fixable=False,
+    ),
+    _rule(
+        "tensorflow-addons",
+        r"\btfa\.optimizers\.AdamW\b",
+        "`{match}` comes from TensorFlow Addons (end of life)",
+        "keras.optimizers.AdamW (weight_decay is a keyword argument there)",
+        fixable=False,
+    ),
+    _rule(
+        "removed-api",
+        r"\b(?:keras\.utils\.)?multi_gpu_model\b",
+        "`multi_gpu_model` was removed",
+        "tf.distribute.MirroredStrategy or keras.distribution",
+        fixable=False,
+    ),
+    _rule(
+        "removed-api",
+        r"\bkeras\.wrappers\.scikit_learn\b",
+        "`keras.wrappers.scikit_learn` was removed",
+        "the scikeras package (or keras.wrappers.SKLearnClassifier in Keras 3.5+)",
+        fixable=False,
+    ),
+    _rule(
+        "removed-api",
+        r"\b(?:backend|K)\.(?:get_session|set_session)\b",
+        "`{match}` (TF1 sessions) was removed",
+        "nothing: Keras 3 runs eagerly",
+        fixable=False,
+    ),
 ]
 
 
 # Literal text every match of a rule contains: rules whose needles are absent are not run.
 _NEEDLES: dict[str, tuple[str, ...]] = {
-    "numpy-alias": ("np.", "numpy."), "numpy2-alias": ("np.", "numpy."),
-    "numpy2-removed": ("np.", "numpy."), "experimental-preprocessing": ("experimental",),
-    "experimental-layer": ("experimental",), "tf-python-keras": ("python.keras",),
-    "generator-method": ("_generator",), "predict-classes": (".predict_",),
-    "add-metric": ("add_metric",), "np-utils": ("np_utils", "vis_utils"),
+    "numpy-alias": ("np.", "numpy."),
+    "numpy2-alias": ("np.", "numpy."),
+    "numpy2-removed": ("np.", "numpy."),
+    "experimental-preprocessing": ("experimental",),
+    "experimental-layer": ("experimental",),
+    "tf-python-keras": ("python.keras",),
+    "generator-method": ("_generator",),
+    "predict-classes": (".predict_",),
+    "add-metric": ("add_metric",),
+    "np-utils": ("np_utils", "vis_utils"),
     "preprocessing-path": ("preprocessing",),
     "preprocessing-removed": ("preprocessing", "ImageDataGenerator"),
-    "tf-compat-v1": ("tf.",), "legacy-layer-module": ("keras.layers.", "keras.engine"),
-    "cudnn-layer": ("CuDNN",), "optimizer-path": ("optimizers.",),
-    "optimizer-attr": ("optimizer.lr",), "schedule-path": ("keras.experimental",),
-    "mixed-precision": ("mixed_precision",), "loss-reduction": ("Reduction",),
+    "tf-compat-v1": ("tf.",),
+    "legacy-layer-module": ("keras.layers.", "keras.engine"),
+    "cudnn-layer": ("CuDNN",),
+    "optimizer-path": ("optimizers.",),
+    "optimizer-attr": ("optimizer.lr",),
+    "schedule-path": ("keras.experimental",),
+    "mixed-precision": ("mixed_precision",),
+    "loss-reduction": ("Reduction",),
     "tensorflow-addons": ("tensorflow_addons", "tfa."),
     "removed-api": ("multi_gpu_model", "scikit_learn", "_session"),
 }
 
 
-def find_compat_issues(text: str, *, blocks: list[Block] | None = None,
-                       tree: ast.Module | None = None) -> list[Finding]:
+def find_compat_issues(
+    text: str, *, blocks: list[Block] | None = None, tree: ast.Module | None = None
+) -> list[Finding]:
     """Uses of removed APIs in the code of ``text`` (a tutobook or a plain script), by line.
 
     ``blocks`` and ``tree`` (the parsed code, line numbers as in ``text``) may be passed to
@@ -252,12 +475,16 @@ def find_compat_issues(text: str, *, blocks: list[Block] | None = None,
     return findings
 
 
-def _finding(rule: _Rule, match: re.Match[str], line: int, source_line: str,
-             column: int) -> Finding:
-    original = source_line[column: column + len(match.group())]
+def _finding(
+    rule: _Rule, match: re.Match[str], line: int, source_line: str, column: int
+) -> Finding:
+    original = source_line[column : column + len(match.group())]
     replacement = rule.replacement(match) if callable(rule.replacement) else rule.replacement
-    message = rule.message.format(match=original.strip(), replacement=replacement.strip(),
-                                  replacement_bare=replacement.strip(". "))
+    message = rule.message.format(
+        match=original.strip(),
+        replacement=replacement.strip(),
+        replacement_bare=replacement.strip(". "),
+    )
     return Finding(line, rule.code, message, replacement, rule.fixable, column, original)
 
 
@@ -270,8 +497,14 @@ def _parse(code: list[str]) -> ast.Module | None:
         return None
 
 
-_FIT_METHODS = {"fit", "evaluate", "predict", "fit_generator", "evaluate_generator",
-                "predict_generator"}
+_FIT_METHODS = {
+    "fit",
+    "evaluate",
+    "predict",
+    "fit_generator",
+    "evaluate_generator",
+    "predict_generator",
+}
 
 
 def _keyword_findings(tree: ast.Module, code: list[str]) -> list[Finding]:
@@ -288,37 +521,78 @@ def _keyword_findings(tree: ast.Module, code: list[str]) -> list[Finding]:
             line = code[kw.lineno - 1] if 0 < kw.lineno <= len(code) else ""
             column = _char_column(line, kw.col_offset)
             if name in _OPTIMIZERS and kw.arg == "lr":
-                findings.append(Finding(
-                    kw.lineno, "optimizer-lr",
-                    f"`{name}(lr=...)`: the `lr` argument was removed in Keras 3",
-                    "learning_rate", True, column, "lr"))
+                findings.append(
+                    Finding(
+                        kw.lineno,
+                        "optimizer-lr",
+                        f"`{name}(lr=...)`: the `lr` argument was removed in Keras 3",
+                        "learning_rate",
+                        True,
+                        column,
+                        "lr",
+                    )
+                )
             elif name in _OPTIMIZERS and kw.arg == "decay":
-                findings.append(Finding(
-                    kw.lineno, "optimizer-decay",
-                    f"`{name}(decay=...)` was removed in Keras 3",
-                    "a learning-rate schedule, e.g. keras.optimizers.schedules.InverseTimeDecay",
-                    False, column, "decay"))
-            elif name in _FIT_METHODS and kw.arg in ("workers", "use_multiprocessing",
-                                                     "max_queue_size"):
-                findings.append(Finding(
-                    kw.lineno, "fit-argument",
-                    f"`{name}({kw.arg}=...)` was removed in Keras 3",
-                    "pass it to your keras.utils.PyDataset constructor", False, column, kw.arg))
+                findings.append(
+                    Finding(
+                        kw.lineno,
+                        "optimizer-decay",
+                        f"`{name}(decay=...)` was removed in Keras 3",
+                        "a learning-rate schedule, e.g. "
+                        "keras.optimizers.schedules.InverseTimeDecay",
+                        False,
+                        column,
+                        "decay",
+                    )
+                )
+            elif name in _FIT_METHODS and kw.arg in (
+                "workers",
+                "use_multiprocessing",
+                "max_queue_size",
+            ):
+                findings.append(
+                    Finding(
+                        kw.lineno,
+                        "fit-argument",
+                        f"`{name}({kw.arg}=...)` was removed in Keras 3",
+                        "pass it to your keras.utils.PyDataset constructor",
+                        False,
+                        column,
+                        kw.arg,
+                    )
+                )
             elif name in ("save", "save_weights") and kw.arg == "save_format":
-                findings.append(Finding(
-                    kw.lineno, "save-format", "`save_format` was removed in Keras 3",
-                    "a file name ending in .keras (or .weights.h5 for weights)", False,
-                    column, kw.arg))
+                findings.append(
+                    Finding(
+                        kw.lineno,
+                        "save-format",
+                        "`save_format` was removed in Keras 3",
+                        "a file name ending in .keras (or .weights.h5 for weights)",
+                        False,
+                        column,
+                        kw.arg,
+                    )
+                )
         if name == "save_weights" and node.args:
             target = node.args[0]
-            if isinstance(target, ast.Constant) and isinstance(target.value, str) and \
-                    not target.value.endswith(".weights.h5"):
+            if (
+                isinstance(target, ast.Constant)
+                and isinstance(target.value, str)
+                and not target.value.endswith(".weights.h5")
+            ):
                 line = code[target.lineno - 1] if 0 < target.lineno <= len(code) else ""
-                findings.append(Finding(
-                    target.lineno, "save-weights-name",
-                    f"Keras 3 `save_weights` needs a name ending in `.weights.h5`, not "
-                    f"{target.value!r}", repr(_weights_name(target.value)), False,
-                    _char_column(line, target.col_offset), repr(target.value)))
+                findings.append(
+                    Finding(
+                        target.lineno,
+                        "save-weights-name",
+                        f"Keras 3 `save_weights` needs a name ending in `.weights.h5`, not "
+                        f"{target.value!r}",
+                        repr(_weights_name(target.value)),
+                        False,
+                        _char_column(line, target.col_offset),
+                        repr(target.value),
+                    )
+                )
     return findings
 
 
@@ -339,9 +613,17 @@ def _lr_by_regex(masked: list[str]) -> list[Finding]:
         if "lr" not in line:
             continue
         for match in _LR_REGEX.finditer(line):
-            findings.append(Finding(
-                index + 1, "optimizer-lr", "the `lr` optimizer argument was removed in Keras 3",
-                "learning_rate", True, match.start(1), "lr"))
+            findings.append(
+                Finding(
+                    index + 1,
+                    "optimizer-lr",
+                    "the `lr` optimizer argument was removed in Keras 3",
+                    "learning_rate",
+                    True,
+                    match.start(1),
+                    "lr",
+                )
+            )
     return findings
 
 
@@ -366,7 +648,7 @@ def apply_fixes(text: str) -> tuple[str, list[Finding]]:
         taken_until = len(line) + 1
         for finding in sorted(items, key=lambda f: f.column, reverse=True):
             end = finding.column + len(finding.match)
-            if end > taken_until or line[finding.column:end] != finding.match:
+            if end > taken_until or line[finding.column : end] != finding.match:
                 continue
             line = line[: finding.column] + finding.replacement + line[end:]
             taken_until = finding.column

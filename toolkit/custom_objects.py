@@ -43,11 +43,24 @@ MODULE_NAME = "custom_objects"
 EXPORT_NAME = "CUSTOM_OBJECTS"
 SCRIPT_NAME = "train.py"
 # Base classes (by their last name) that make a class a serialisable Keras object.
-KERAS_BASES = frozenset({
-    "Layer", "Model", "Sequential", "Functional", "Metric", "Mean", "MeanMetricWrapper", "Loss",
-    "LossFunctionWrapper", "Constraint", "Regularizer", "Initializer", "LearningRateSchedule",
-    "Optimizer",
-})
+KERAS_BASES = frozenset(
+    {
+        "Layer",
+        "Model",
+        "Sequential",
+        "Functional",
+        "Metric",
+        "Mean",
+        "MeanMetricWrapper",
+        "Loss",
+        "LossFunctionWrapper",
+        "Constraint",
+        "Regularizer",
+        "Initializer",
+        "LearningRateSchedule",
+        "Optimizer",
+    }
+)
 REGISTER = "register_keras_serializable"
 _BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__"}
 
@@ -132,13 +145,18 @@ def _parse(text: str, where: str) -> ast.Module:
     except SyntaxError as exc:
         raise ManifestError(
             f"The custom Keras objects cannot be read: {exc.msg}",
-            where=f"{where}, line {exc.lineno}", fix="fix the syntax error in the script",
+            where=f"{where}, line {exc.lineno}",
+            fix="fix the syntax error in the script",
         ) from exc
 
 
 def _future_annotations(tree: ast.Module) -> bool:
-    return any(isinstance(s, ast.ImportFrom) and s.module == "__future__"
-               and any(a.name == "annotations" for a in s.names) for s in tree.body)
+    return any(
+        isinstance(s, ast.ImportFrom)
+        and s.module == "__future__"
+        and any(a.name == "annotations" for a in s.names)
+        for s in tree.body
+    )
 
 
 def _last_name(node: ast.expr) -> str:
@@ -163,9 +181,17 @@ def _roots(tree: ast.Module) -> set[int]:
         for index, node in enumerate(tree.body):
             if index in roots.values():
                 continue
-            if isinstance(node, ast.ClassDef) and (_registered(node) or any(
-                    _last_name(b) in KERAS_BASES or _last_name(b) in roots for b in node.bases)) \
-                    or isinstance(node, ast.FunctionDef) and _registered(node):
+            if (
+                isinstance(node, ast.ClassDef)
+                and (
+                    _registered(node)
+                    or any(
+                        _last_name(b) in KERAS_BASES or _last_name(b) in roots for b in node.bases
+                    )
+                )
+                or isinstance(node, ast.FunctionDef)
+                and _registered(node)
+            ):
                 roots[node.name] = index
                 changed = True
     return set(roots.values())
@@ -204,8 +230,13 @@ def _binders(tree: ast.Module) -> dict[str, list[int]]:
 
 
 def _loaded(nodes: list[ast.AST | None]) -> set[str]:
-    return {n.id for node in nodes if node is not None for n in ast.walk(node)
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return {
+        n.id
+        for node in nodes
+        if node is not None
+        for n in ast.walk(node)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
 
 
 def _free_names(statement: ast.stmt, table: symtable.SymbolTable, future: bool) -> set[str]:
@@ -222,11 +253,17 @@ def _free_names(statement: ast.stmt, table: symtable.SymbolTable, future: bool) 
         args = statement.args
         header += [*args.defaults, *args.kw_defaults]
         if not future:
-            header += [a.annotation for a in (*args.posonlyargs, *args.args, *args.kwonlyargs,
-                                              args.vararg, args.kwarg) if a is not None]
+            header += [
+                a.annotation
+                for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg)
+                if a is not None
+            ]
             header.append(statement.returns)
-    scope = next(child for child in table.get_children()
-                 if child.get_name() == statement.name and child.get_lineno() == statement.lineno)
+    scope = next(
+        child
+        for child in table.get_children()
+        if child.get_name() == statement.name and child.get_lineno() == statement.lineno
+    )
     return _loaded(header) | _scope_globals(scope)
 
 
@@ -257,8 +294,14 @@ def _refuse_computed(statement: ast.stmt, where: str) -> None:
 # -- the module ----------------------------------------------------------------------------------
 
 
-def _module_text(script: str, kept: list[ast.stmt], names: tuple[str, ...], used: set[str],
-                 where: str, future: bool) -> str:
+def _module_text(
+    script: str,
+    kept: list[ast.stmt],
+    names: tuple[str, ...],
+    used: set[str],
+    where: str,
+    future: bool,
+) -> str:
     lines = script.splitlines()
     imports = [s for s in kept if isinstance(s, ast.Import | ast.ImportFrom)]
     others = [s for s in kept if s not in imports]
@@ -267,12 +310,15 @@ def _module_text(script: str, kept: list[ast.stmt], names: tuple[str, ...], used
         trimmed = copy.copy(statement)
         trimmed.names = [a for a in statement.names if _alias_name(statement, a) in used]
         sections.setdefault(_import_section(statement), []).append(ast.unparse(trimmed))
-    summary = (f"Custom Keras objects of this model: {', '.join(names)}. Extracted by "
-               f"keras-sprint from {_lines_label(where, kept)}. keras.saving.load_model needs "
-               f"them to rebuild the model: import this module first, or pass "
-               f"custom_objects={EXPORT_NAME}.")
-    blocks = ['"""' + textwrap.fill(summary, 92, break_long_words=False,
-                                    break_on_hyphens=False) + '\n"""']
+    summary = (
+        f"Custom Keras objects of this model: {', '.join(names)}. Extracted by "
+        f"keras-sprint from {_lines_label(where, kept)}. keras.saving.load_model needs "
+        f"them to rebuild the model: import this module first, or pass "
+        f"custom_objects={EXPORT_NAME}."
+    )
+    blocks = [
+        '"""' + textwrap.fill(summary, 92, break_long_words=False, break_on_hyphens=False) + '\n"""'
+    ]
     if future:
         blocks.append("from __future__ import annotations")
     blocks += ["\n".join(sections[key]) for key in sorted(sections)]
@@ -283,7 +329,7 @@ def _module_text(script: str, kept: list[ast.stmt], names: tuple[str, ...], used
             gap = "\n\n\n" if _is_definition(statement) else "\n\n"
         else:
             gap = "\n\n\n" if _is_definition(previous) or _is_definition(statement) else "\n"
-        text += gap + "\n".join(lines[_first_line(statement) - 1:statement.end_lineno])
+        text += gap + "\n".join(lines[_first_line(statement) - 1 : statement.end_lineno])
         previous = statement
     entries = [f'"{name}": {name}' for name in names]
     export = f"{EXPORT_NAME} = {{{', '.join(entries)}}}"
@@ -307,8 +353,9 @@ def _import_section(statement: ast.Import | ast.ImportFrom) -> int:
     """isort's order: standard library (0), third party (1), local (2)."""
     if isinstance(statement, ast.ImportFrom) and statement.level:
         return 2
-    module = (statement.module if isinstance(statement, ast.ImportFrom)
-              else statement.names[0].name) or ""
+    module = (
+        statement.module if isinstance(statement, ast.ImportFrom) else statement.names[0].name
+    ) or ""
     return 0 if module.split(".")[0] in sys.stdlib_module_names else 1
 
 
@@ -319,8 +366,11 @@ def _third_party(kept: list[ast.stmt]) -> tuple[str, ...]:
             modules += [a.name.split(".")[0] for a in statement.names]
         elif isinstance(statement, ast.ImportFrom) and not statement.level:
             modules.append((statement.module or "").split(".")[0])
-    return tuple(dict.fromkeys(m for m in modules
-                               if m and m not in sys.stdlib_module_names and m != "__future__"))
+    return tuple(
+        dict.fromkeys(
+            m for m in modules if m and m not in sys.stdlib_module_names and m != "__future__"
+        )
+    )
 
 
 def _first_line(statement: ast.stmt) -> int:
@@ -352,10 +402,14 @@ def _contributor_module(path: Path) -> CustomObjects:
     exported = next((s for s in tree.body if EXPORT_NAME in _bound(s)), None)
     if exported is None:
         raise ManifestError(
-            f"{FILE_NAME} defines no {EXPORT_NAME}", where=str(path),
-            fix=f"end it with {EXPORT_NAME} = {{\"MyLayer\": MyLayer, ...}}, one entry per "
+            f"{FILE_NAME} defines no {EXPORT_NAME}",
+            where=str(path),
+            fix=f'end it with {EXPORT_NAME} = {{"MyLayer": MyLayer, ...}}, one entry per '
             "custom class the model uses",
         )
-    names = tuple(k.value for k in getattr(exported.value, "keys", [])  # type: ignore[union-attr]
-                  if isinstance(k, ast.Constant) and isinstance(k.value, str))
+    names = tuple(
+        k.value
+        for k in getattr(exported.value, "keys", [])  # type: ignore[union-attr]
+        if isinstance(k, ast.Constant) and isinstance(k.value, str)
+    )
     return CustomObjects(text, names, FILE_NAME, _third_party(list(tree.body)))

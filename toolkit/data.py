@@ -155,7 +155,8 @@ class Mirror:
             return {url: MirrorEntry(url=url, **info) for url, info in raw.items()}
         except (OSError, ValueError, TypeError) as exc:
             raise DataError(
-                f"The mirror index is unreadable ({exc})", where=str(self.index_path),
+                f"The mirror index is unreadable ({exc})",
+                where=str(self.index_path),
                 fix="repair the JSON by hand, or move it away and re-stage the files "
                 "with `sprint data add URL FILE`",
             ) from exc
@@ -209,7 +210,8 @@ class Mirror:
         source = Path(source)
         if not source.is_file():
             raise DataError(
-                f"{source} is not a file", where="the FILE argument of `sprint data add`",
+                f"{source} is not a file",
+                where="the FILE argument of `sprint data add`",
                 fix="pass the downloaded file itself (archives stay packed: the harness "
                 "extracts them as keras.utils.get_file would)",
             )
@@ -227,9 +229,13 @@ class Mirror:
                 )
             target = self.root / mirror_relpath(url)
             _place(source, target, link=link)
-            entry = MirrorEntry(url=url, file=mirror_relpath(url), sha256=digest,
-                                size=target.stat().st_size,
-                                added=datetime.now(UTC).isoformat(timespec="seconds"))
+            entry = MirrorEntry(
+                url=url,
+                file=mirror_relpath(url),
+                sha256=digest,
+                size=target.stat().st_size,
+                added=datetime.now(UTC).isoformat(timespec="seconds"),
+            )
             self._write_entry(entry)
         self._verified.discard(url)
         return entry
@@ -248,7 +254,8 @@ class Mirror:
             return self.add(url, Path(tmp), force=force, link=False)
         except (urllib.error.URLError, OSError) as exc:
             raise DataError(
-                f"Could not download {url} ({exc})", where="sprint data add",
+                f"Could not download {url} ({exc})",
+                where="sprint data add",
                 fix="download it on a machine with network access and stage the file: "
                 f"`sprint data add {url} FILE`",
             ) from exc
@@ -260,8 +267,11 @@ class Mirror:
         with self._locked():
             entries = self.entries()
             if url not in entries:
-                raise DataError(f"{url} is not in the mirror", where=str(self.index_path),
-                                fix="see the staged URLs with `sprint data list`")
+                raise DataError(
+                    f"{url} is not in the mirror",
+                    where=str(self.index_path),
+                    fix="see the staged URLs with `sprint data list`",
+                )
             entry = entries.pop(url)
             self._write_index(entries)
         (self.root / entry.file).unlink(missing_ok=True)
@@ -273,8 +283,10 @@ class Mirror:
         self._write_index(entries)
 
     def _write_index(self, entries: dict[str, MirrorEntry]) -> None:
-        raw = {url: {k: v for k, v in asdict(e).items() if k != "url"}
-               for url, e in sorted(entries.items())}
+        raw = {
+            url: {k: v for k, v in asdict(e).items() if k != "url"}
+            for url, e in sorted(entries.items())
+        }
         atomic_write_json(self.index_path, raw)
 
     @contextlib.contextmanager
@@ -292,7 +304,8 @@ class Mirror:
 def _check_url(url: str) -> None:
     if not is_remote_url(url):
         raise DataError(
-            f"{url!r} is not an http(s) or ftp URL", where="the URL argument",
+            f"{url!r} is not an http(s) or ftp URL",
+            where="the URL argument",
             fix="pass the origin exactly as the script names it, e.g. "
             "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
         )

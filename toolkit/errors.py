@@ -70,10 +70,14 @@ class FileSystemError(SprintError):
         """The error for ``exc``, naming the path and what usually fixes it."""
         path = exc.filename or "a file of the project"
         reason = exc.strerror or exc.__class__.__name__
-        fix = _OS_FIXES.get(exc.errno or 0, "check the path and its parent folders, then run "
-                            "the command again")
-        return cls(f"The operating system refused an operation on {path} ({reason})",
-                   where=str(path), fix=fix)
+        fix = _OS_FIXES.get(
+            exc.errno or 0, "check the path and its parent folders, then run the command again"
+        )
+        return cls(
+            f"The operating system refused an operation on {path} ({reason})",
+            where=str(path),
+            fix=fix,
+        )
 
 
 _OS_FIXES = {

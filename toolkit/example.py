@@ -53,20 +53,40 @@ ENV_KERAS_IO = "KERAS_IO_DIR"
 SUPPORTED_SUFFIXES = (".py", ".ipynb")
 KEY_ALIASES = {
     "title": "title",
-    "author": "authors", "authors": "authors", "author(s)": "authors",
-    "date created": "date_created", "created": "date_created", "date": "date_created",
-    "last modified": "last_modified", "last updated": "last_modified",
-    "modified": "last_modified", "updated": "last_modified",
+    "author": "authors",
+    "authors": "authors",
+    "author(s)": "authors",
+    "date created": "date_created",
+    "created": "date_created",
+    "date": "date_created",
+    "last modified": "last_modified",
+    "last updated": "last_modified",
+    "modified": "last_modified",
+    "updated": "last_modified",
     "description": "description",
     "accelerator": "accelerator",
 }
 OPTIONAL_FIELDS = ("authors", "date_created", "last_modified", "description", "accelerator")
-_KEY_LINE = re.compile(r"^\s*(?:[-*]\s+)?\**\s*([A-Za-z][A-Za-z0-9 ()/_'-]{0,39}?)\s*\**\s*:"
-                       r"\**(?:\s+|(?=\S)|$)(.*)$")
+_KEY_LINE = re.compile(
+    r"^\s*(?:[-*]\s+)?\**\s*([A-Za-z][A-Za-z0-9 ()/_'-]{0,39}?)\s*\**\s*:"
+    r"\**(?:\s+|(?=\S)|$)(.*)$"
+)
 _LINK = re.compile(r"\[([^\]]*)\]\s*\(\s*([^)\s]*)\s*\)")
 _IMPORT_LINE = re.compile(r"^(?:import [A-Za-z_]|from [\w.]+ import )")
-_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
-                "september", "october", "november", "december")
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _MONTHS = {name: i for i, name in enumerate(_MONTH_NAMES, start=1)}
 _MONTHS.update({name[:3]: i for i, name in enumerate(_MONTH_NAMES, start=1)})
 _MONTHS["sept"] = 9
@@ -147,8 +167,9 @@ class Example:
 
 
 # -- loading -------------------------------------------------------------------------------------
-def load_example(source: str | Path, *, keras_io_dir: Path | None = None,
-                 rendered_md: Path | None = None) -> Example:
+def load_example(
+    source: str | Path, *, keras_io_dir: Path | None = None, rendered_md: Path | None = None
+) -> Example:
     """Parse ``source``: a ``.py`` tutobook, an ``.ipynb`` notebook, or keras-io ``category/name``.
 
     ``category/name`` is looked up in ``keras_io_dir`` (else ``$KERAS_IO_DIR``). The rendered
@@ -159,19 +180,24 @@ def load_example(source: str | Path, *, keras_io_dir: Path | None = None,
     try:
         exists = path.exists()
     except (OSError, ValueError) as exc:  # a name too long, a NUL byte in it...
-        raise ExampleError(f"Cannot use {str(source)[:200]!r} as a path ({exc})",
-                           where="the SOURCE argument", fix="check the path") from None
+        raise ExampleError(
+            f"Cannot use {str(source)[:200]!r} as a path ({exc})",
+            where="the SOURCE argument",
+            fix="check the path",
+        ) from None
     if not exists:
         path, checkout = _resolve_keras_io(str(source), keras_io_dir)
     if path.is_dir():
         raise ExampleError(
-            f"{path} is a folder, not an example file", where=str(path),
+            f"{path} is a folder, not an example file",
+            where=str(path),
             fix="pass the example's .py or .ipynb file, or CATEGORY/NAME with --keras-io",
         )
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise ExampleError(
-            f"Unsupported example file type {suffix or '(no extension)'!r}", where=str(path),
+            f"Unsupported example file type {suffix or '(no extension)'!r}",
+            where=str(path),
             fix="pass a tutobook .py file or a notebook .ipynb "
             "(Markdown pages are read with --rendered, next to their .py source)",
         )
@@ -215,11 +241,17 @@ def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise ExampleError(f"No file at {path}", where=str(path),
-                           fix="check the path (it is relative to the current folder)") from None
+        raise ExampleError(
+            f"No file at {path}",
+            where=str(path),
+            fix="check the path (it is relative to the current folder)",
+        ) from None
     except OSError as exc:
-        raise ExampleError(f"Cannot read {path} ({exc.strerror or exc})", where=str(path),
-                           fix="check the file's permissions") from exc
+        raise ExampleError(
+            f"Cannot read {path} ({exc.strerror or exc})",
+            where=str(path),
+            fix="check the file's permissions",
+        ) from exc
 
 
 def _decode(data: bytes, where: str) -> str:
@@ -244,11 +276,13 @@ def _decode(data: bytes, where: str) -> str:
 
 def _resolve_keras_io(source: str, keras_io_dir: Path | None) -> tuple[Path, Path]:
     """``examples/<category>/<name>.py`` for ``category/name`` in a keras-io checkout."""
-    match = re.fullmatch(r"(?:examples/)?([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.py)?/?",
-                         source.strip())
+    match = re.fullmatch(
+        r"(?:examples/)?([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.py)?/?", source.strip()
+    )
     if not match:
         raise ExampleError(
-            f"No file at {source}", where=str(Path(source).expanduser().absolute()),
+            f"No file at {source}",
+            where=str(Path(source).expanduser().absolute()),
             fix="check the path, or name a keras-io example as CATEGORY/NAME "
             "(e.g. vision/mnist_convnet) with --keras-io DIR or $KERAS_IO_DIR",
         )
@@ -265,7 +299,8 @@ def _resolve_keras_io(source: str, keras_io_dir: Path | None) -> tuple[Path, Pat
     examples = root / "examples"
     if not examples.is_dir():
         raise ExampleError(
-            f"{root} is not a keras-io checkout (it has no examples/ folder)", where=str(root),
+            f"{root} is not a keras-io checkout (it has no examples/ folder)",
+            where=str(root),
             fix="point --keras-io or $KERAS_IO_DIR at the root of a keras-io clone",
         )
     path = examples / category / f"{name}.py"
@@ -275,15 +310,20 @@ def _resolve_keras_io(source: str, keras_io_dir: Path | None) -> tuple[Path, Pat
         if (examples / category).is_dir():
             known = sorted(p.stem for p in (examples / category).glob("*.py"))
             close = difflib.get_close_matches(name, known, n=3)
-            hint = f"did you mean {', '.join(f'{category}/{c}' for c in close)}?" if close else \
-                f"{len(known)} examples exist in {category}/"
+            hint = (
+                f"did you mean {', '.join(f'{category}/{c}' for c in close)}?"
+                if close
+                else f"{len(known)} examples exist in {category}/"
+            )
         else:
             known = sorted(p.name for p in examples.iterdir() if p.is_dir())
             close = difflib.get_close_matches(category, known, n=3)
             hint = f"categories are: {', '.join(known)}" + (
-                f" (did you mean {close[0]}?)" if close else "")
+                f" (did you mean {close[0]}?)" if close else ""
+            )
         raise ExampleError(
-            f"Unknown keras-io example {category}/{name}", where=f"looked for {path}",
+            f"Unknown keras-io example {category}/{name}",
+            where=f"looked for {path}",
             fix=f"check the name; {hint}",
         )
     return path, root
@@ -332,8 +372,13 @@ def _git_commit(root: Path) -> str:
     import subprocess
 
     try:
-        result = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
-                                capture_output=True, text=True, timeout=5, check=False)
+        result = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
         return result.stdout.strip() if result.returncode == 0 else ""
     except (OSError, subprocess.SubprocessError):
         return ""
@@ -351,7 +396,8 @@ def _notebook_json(data: bytes, path: Path) -> dict:
         ) from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise ExampleError(
-            "The file is JSON but not a Jupyter notebook (no 'cells' list)", where=str(path),
+            "The file is JSON but not a Jupyter notebook (no 'cells' list)",
+            where=str(path),
             fix="pass an nbformat 4 notebook (.ipynb)",
         )
     return notebook
@@ -369,7 +415,8 @@ def _notebook_text(data: bytes, path: Path) -> tuple[str, list[str]]:
     except Exception as exc:  # nbformat raises many types for malformed notebooks
         raise ExampleError(
             f"The notebook is malformed ({type(exc).__name__}: {str(exc)[:200]})",
-            where=str(path), fix="open and re-save it in Jupyter (nbformat 4)",
+            where=str(path),
+            fix="open and re-save it in Jupyter (nbformat 4)",
         ) from None
     return notebook_to_tutobook(node)
 
@@ -398,8 +445,11 @@ def _notebook_output_figures(data: bytes) -> list[ReportedMetric]:
 def parse_example_text(text: str, *, path: str = "<string>") -> Example:
     """Parse tutobook ``text``; raises only :class:`ExampleError` for bad input."""
     if not isinstance(text, str):
-        raise ExampleError(f"Expected the example's text, got {type(text).__name__}",
-                           where=path, fix="pass the file's contents as a str")
+        raise ExampleError(
+            f"Expected the example's text, got {type(text).__name__}",
+            where=path,
+            fix="pass the file's contents as a str",
+        )
     try:
         encoded = text.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -416,8 +466,11 @@ def parse_example_text(text: str, *, path: str = "<string>") -> Example:
         )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise ExampleError("The example is empty", where=path,
-                           fix="pass a Keras.io example (a .py tutobook or an .ipynb)")
+        raise ExampleError(
+            "The example is empty",
+            where=path,
+            fix="pass a Keras.io example (a .py tutobook or an .ipynb)",
+        )
     blocks = split_blocks(text)
     _refuse_unclosed(blocks, path)
     header_block, body = _header_block(blocks, path)
@@ -448,21 +501,27 @@ def _refuse_unclosed(blocks: list[Block], path: str) -> None:
     line = (last.opener if last.opener is not None else last.start) + 1
     if all(_is_preamble(block) for block in blocks[:-1]):
         what = "header docstring"
-        fix = ('close it with a line of """ after its last \'Key: value\' line, before the '
-               "code starts")
+        fix = (
+            'close it with a line of """ after its last \'Key: value\' line, before the code starts'
+        )
     else:
         what = f"{last.kind} cell"
-        fix = ('close it with a line of """ where its text ends (if its quotes look closed, an '
-               "earlier cell or the header may be missing its closing quotes: every later "
-               '""" then pairs with the wrong one)')
+        fix = (
+            'close it with a line of """ where its text ends (if its quotes look closed, an '
+            "earlier cell or the header may be missing its closing quotes: every later "
+            '""" then pairs with the wrong one)'
+        )
         if code := _import_in_header(blocks):
-            fix = (f"the header docstring holds code (line {code[0]}: {code[1][:60]!r}), so it "
-                   'is probably the one missing its closing quotes: add a line of """ after '
-                   "its last 'Key: value' line")
+            fix = (
+                f"the header docstring holds code (line {code[0]}: {code[1][:60]!r}), so it "
+                'is probably the one missing its closing quotes: add a line of """ after '
+                "its last 'Key: value' line"
+            )
     raise ExampleError(
         f"The {what} opened on line {line} is never closed: the rest of the file, code "
         "included, would be read as its text",
-        where=f"{path}, line {line}", fix=fix,
+        where=f"{path}, line {line}",
+        fix=fix,
     )
 
 
@@ -471,14 +530,21 @@ def _import_in_header(blocks: list[Block]) -> tuple[int, str] | None:
     header = next((b for b in blocks if not _is_preamble(b)), None)
     if header is None or header.kind != "prose":
         return None
-    return next(((header.start + offset + 1, line.strip())
-                 for offset, line in enumerate(header.lines) if _IMPORT_LINE.match(line)), None)
+    return next(
+        (
+            (header.start + offset + 1, line.strip())
+            for offset, line in enumerate(header.lines)
+            if _IMPORT_LINE.match(line)
+        ),
+        None,
+    )
 
 
 def _is_preamble(block: Block) -> bool:
     """Blank lines, a shebang, an encoding line or a licence comment before the header."""
-    return block.kind == "code" and all(not ln.strip() or ln.lstrip().startswith("#")
-                                        for ln in block.lines)
+    return block.kind == "code" and all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in block.lines
+    )
 
 
 def _header_block(blocks: list[Block], path: str) -> tuple[Block, list[Block]]:
@@ -487,7 +553,7 @@ def _header_block(blocks: list[Block], path: str) -> tuple[Block, list[Block]]:
         if _is_preamble(block):
             continue
         if block.kind == "prose" and any(_known_key(ln) for ln in block.lines):
-            return block, blocks[index + 1:]
+            return block, blocks[index + 1 :]
         line = (block.opener if block.opener is not None else block.start) + 1
         raise ExampleError(
             "The example has no header",
@@ -497,8 +563,11 @@ def _header_block(blocks: list[Block], path: str) -> tuple[Block, list[Block]]:
             "Author, Date created (YYYY/MM/DD), Last modified, Description and Accelerator "
             "(GPU, TPU or None), as keras-io examples do",
         )
-    raise ExampleError("The example has no header and no code", where=path,
-                       fix="pass a Keras.io example: a header docstring, then code and prose")
+    raise ExampleError(
+        "The example has no header and no code",
+        where=path,
+        fix="pass a Keras.io example: a header docstring, then code and prose",
+    )
 
 
 def _known_key(line: str) -> str | None:
@@ -519,8 +588,14 @@ def parse_header(block: Block, path: str = "<string>") -> tuple[Header, list[str
         match = _KEY_LINE.match(line)
         key = match.group(1).strip() if match else ""
         known = KEY_ALIASES.get(re.sub(r"\s+", " ", key.lower())) if match else None
-        is_extra = match and not known and key[:1].isupper() and len(key.split()) <= 6 \
-            and (match.group(2) or line.rstrip().endswith(":")) and "//" not in key
+        is_extra = (
+            match
+            and not known
+            and key[:1].isupper()
+            and len(key.split()) <= 6
+            and (match.group(2) or line.rstrip().endswith(":"))
+            and "//" not in key
+        )
         if is_extra and entries and _unfinished_description(entries[-1]):
             is_extra = False  # "Description: Predicting yield\nWith soil data: a study."
         if known or is_extra:
@@ -561,12 +636,16 @@ def parse_header(block: Block, path: str = "<string>") -> tuple[Header, list[str
         value, number = fields["accelerator"]
         header.accelerator = normalise_accelerator(value)
         if value.strip() and not header.accelerator:
-            warnings_.append(f"header line {number}: unknown Accelerator {value!r} "
-                             "(expected GPU, TPU or None)")
+            warnings_.append(
+                f"header line {number}: unknown Accelerator {value!r} (expected GPU, TPU or None)"
+            )
     for name in OPTIONAL_FIELDS:
         if name not in fields or not fields[name][0].strip():
-            label = {"authors": "Author", "date_created": "Date created",
-                     "last_modified": "Last modified"}.get(name, name.capitalize())
+            label = {
+                "authors": "Author",
+                "date_created": "Date created",
+                "last_modified": "Last modified",
+            }.get(name, name.capitalize())
             warnings_.append(f"the header has no {label} (header at line {opener})")
     header.description_line = fields.get("description", ("", opener))[1]
     return header, warnings_
@@ -574,8 +653,9 @@ def parse_header(block: Block, path: str = "<string>") -> tuple[Header, list[str
 
 def _unfinished_description(entry: tuple[str, str, int]) -> bool:
     key, value, _ = entry
-    return KEY_ALIASES.get(key.lower()) == "description" and \
-        not value.rstrip().endswith((".", "!", "?", ")"))
+    return KEY_ALIASES.get(key.lower()) == "description" and not value.rstrip().endswith(
+        (".", "!", "?", ")")
+    )
 
 
 def parse_authors(value: str) -> list[Author]:
@@ -663,8 +743,10 @@ def _cells(blocks: list[Block]) -> tuple[list[Cell], list[str]]:
     notes: list[str] = []
     for block in blocks:
         if block.kind == "magic":
-            notes.append(f"line {block.start + 1}: dropped IPython magic "
-                         f"{block.lines[0].strip()!r} (not Python)")
+            notes.append(
+                f"line {block.start + 1}: dropped IPython magic "
+                f"{block.lines[0].strip()!r} (not Python)"
+            )
             continue
         if block.kind == "code":
             lines = list(block.lines)
@@ -688,8 +770,7 @@ def _cells(blocks: list[Block]) -> tuple[list[Cell], list[str]]:
 def _all_commands(lines: list[str]) -> bool:
     """A prose cell whose lines are all ``!command`` (not ``![image](...)``) is a shell cell."""
     content = [ln.strip() for ln in lines if ln.strip()]
-    return bool(content) and all(ln.startswith("!") and not ln.startswith("![")
-                                 for ln in content)
+    return bool(content) and all(ln.startswith("!") and not ln.startswith("![") for ln in content)
 
 
 def _analyse(example: Example, blocks: list[Block]) -> None:
@@ -719,10 +800,12 @@ def _analyse(example: Example, blocks: list[Block]) -> None:
     example.requirements = requirements_from_shell(facts.shell_commands)
     example.findings = sorted(
         syntax + find_compat_issues(example.text, blocks=blocks, tree=tree),
-        key=lambda f: (f.line, f.column))
+        key=lambda f: (f.line, f.column),
+    )
     header = example.header
-    metrics = claims_from_text(header.description, "description",
-                               header.description_line or header.line)
+    metrics = claims_from_text(
+        header.description, "description", header.description_line or header.line
+    )
     for cell in example.cells:
         if cell.kind == "prose":
             metrics.extend(claims_from_text(cell.text, "prose", cell.line))
@@ -768,8 +851,15 @@ def _syntax_finding(error: SyntaxError, offset: int) -> Finding:
     line = (error.lineno or 1) + offset
     text = (error.text or "").strip()
     where = f": {text[:80]}" if text else ""
-    return Finding(line, "syntax-error", f"Python syntax error: {error.msg}{where}",
-                   "", False, max((error.offset or 1) - 1, 0), "")
+    return Finding(
+        line,
+        "syntax-error",
+        f"Python syntax error: {error.msg}{where}",
+        "",
+        False,
+        max((error.offset or 1) - 1, 0),
+        "",
+    )
 
 
 def _dedupe_claims(claims: list[ReportedMetric]) -> list[ReportedMetric]:
@@ -791,10 +881,11 @@ def _check_epochs(example: Example) -> None:
         if claim.epochs is not None and claim.epochs != example.epochs:
             example.warnings.append(
                 f"line {claim.line or '?'}: the text reports {claim.raw!r} after {claim.epochs} "
-                f"epochs but the code trains for {example.epochs}")
+                f"epochs but the code trains for {example.epochs}"
+            )
 
 
 def _reinfer_task(example: Example) -> None:
     example.task, example.task_reason = infer_task(
-        example.header.title, example.header.description, example.category,
-        example.data_sources)
+        example.header.title, example.header.description, example.category, example.data_sources
+    )

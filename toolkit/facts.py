@@ -30,25 +30,91 @@ KERAS_DATASET_URLS = {
     "fashion_mnist": "",  # four files under the GCS folder
 }
 _URL_READERS = {
-    "read_csv", "read_table", "read_json", "read_parquet", "read_excel", "read_feather",
-    "read_pickle", "read_fwf", "read_html", "loadtxt", "genfromtxt", "urlopen", "urlretrieve",
-    "get", "download", "load_img", "imread", "open_url",
+    "read_csv",
+    "read_table",
+    "read_json",
+    "read_parquet",
+    "read_excel",
+    "read_feather",
+    "read_pickle",
+    "read_fwf",
+    "read_html",
+    "loadtxt",
+    "genfromtxt",
+    "urlopen",
+    "urlretrieve",
+    "get",
+    "download",
+    "load_img",
+    "imread",
+    "open_url",
 }
 _DATA_EXTENSIONS = (
-    ".zip", ".tar.gz", ".tgz", ".tar", ".gz", ".bz2", ".xz", ".7z", ".csv", ".tsv", ".txt",
-    ".json", ".jsonl", ".npz", ".npy", ".h5", ".hdf5", ".parquet", ".pkl", ".jpg", ".jpeg",
-    ".png", ".wav", ".mp3", ".flac", ".data", ".arff", ".xlsx",
+    ".zip",
+    ".tar.gz",
+    ".tgz",
+    ".tar",
+    ".gz",
+    ".bz2",
+    ".xz",
+    ".7z",
+    ".csv",
+    ".tsv",
+    ".txt",
+    ".json",
+    ".jsonl",
+    ".npz",
+    ".npy",
+    ".h5",
+    ".hdf5",
+    ".parquet",
+    ".pkl",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".wav",
+    ".mp3",
+    ".flac",
+    ".data",
+    ".arff",
+    ".xlsx",
 )
 _EPOCH_NAMES = re.compile(r"^(?:num_|n_|total_|max_)?epochs?$", re.IGNORECASE)
 _BATCH_NAMES = re.compile(r"^(?:global_)?batch_?size$", re.IGNORECASE)
 # Names a module-level list of class names goes by, most specific first.
 _CLASS_NAME_VARIABLES = ("class_names", "class_labels", "label_names", "classes", "labels")
 _PIP_OPTIONS_WITH_VALUE = {
-    "-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url",
-    "-f", "--find-links", "-t", "--target", "--prefix", "--root", "--upgrade-strategy",
-    "--src", "--progress-bar", "--platform", "--python-version", "--implementation", "--abi",
-    "--only-binary", "--no-binary", "--trusted-host", "--cache-dir", "--log", "--proxy",
-    "--retries", "--timeout", "--report", "--config-settings", "-C",
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "-t",
+    "--target",
+    "--prefix",
+    "--root",
+    "--upgrade-strategy",
+    "--src",
+    "--progress-bar",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+    "--only-binary",
+    "--no-binary",
+    "--trusted-host",
+    "--cache-dir",
+    "--log",
+    "--proxy",
+    "--retries",
+    "--timeout",
+    "--report",
+    "--config-settings",
+    "-C",
 }
 _SHELL_STOP = {"|", "||", "&&", ";", ">", ">>", "2>", "&>", "2>&1", ">/dev/null", "&"}
 
@@ -99,8 +165,10 @@ def shell_commands(text: str, first_line: int) -> list[ShellCommand]:
         ipython = ipython_command(line)
         if ipython and not pending:
             if ipython[0] == "shell":  # a %%bash cell's script holds several lines
-                commands.extend(ShellCommand(first_line + offset, inner.command)
-                                for inner in shell_commands(ipython[1], 0))
+                commands.extend(
+                    ShellCommand(first_line + offset, inner.command)
+                    for inner in shell_commands(ipython[1], 0)
+                )
             continue
         if not pending:
             pending_line = first_line + offset
@@ -159,10 +227,11 @@ def _pip_install_start(tokens: list[str]) -> int | None:
     for i, token in enumerate(tokens):
         name = token.rsplit("/", 1)[-1]
         is_pip = re.fullmatch(r"pip3?(?:\.\d+)?", name) or (
-            re.fullmatch(r"python[\d.]*", name) and tokens[i + 1: i + 3] == ["-m", "pip"])
+            re.fullmatch(r"python[\d.]*", name) and tokens[i + 1 : i + 3] == ["-m", "pip"]
+        )
         if not is_pip:
             continue
-        rest = tokens[i + 1:]
+        rest = tokens[i + 1 :]
         if rest[:2] == ["-m", "pip"]:
             rest = rest[2:]
             i += 2
@@ -190,14 +259,16 @@ def data_from_shell(commands: list[ShellCommand]) -> list[DataRef]:
         elif tool == "git" and "clone" in tokens:
             url = next((t for t in tokens if _is_url(t) or t.startswith("git@")), "")
             if url:
-                refs.append(DataRef("shell", _basename(url).removesuffix(".git"), url,
-                                    command.line))
+                refs.append(
+                    DataRef("shell", _basename(url).removesuffix(".git"), url, command.line)
+                )
         elif tool == "kaggle" and len(tokens) > 2 and tokens[2] == "download":
             ident = _option_value(tokens, ("-d", "--dataset", "-c", "--competition")) or ""
             kind = "competitions" if tokens[1] == "competitions" else "datasets"
             if ident:
-                refs.append(DataRef("shell", ident, f"https://www.kaggle.com/{kind}/{ident}",
-                                    command.line))
+                refs.append(
+                    DataRef("shell", ident, f"https://www.kaggle.com/{kind}/{ident}", command.line)
+                )
     return refs
 
 
@@ -222,8 +293,9 @@ def analyse_code(tree: ast.Module, shell: list[ShellCommand] | None = None) -> C
         data_sources=_dedupe([*walker.data, *data_from_shell(commands)]),
         imports=list(dict.fromkeys(walker.modules)),
         epochs=walker.epochs if walker.epochs is not None else walker.named_int(_EPOCH_NAMES),
-        batch_size=(walker.batch_size if walker.batch_size is not None
-                    else walker.named_int(_BATCH_NAMES)),
+        batch_size=(
+            walker.batch_size if walker.batch_size is not None else walker.named_int(_BATCH_NAMES)
+        ),
         shell_commands=commands,
     )
     facts.backend, facts.backend_reason = _backend(walker, commands)
@@ -246,8 +318,11 @@ def class_names_from(tree: ast.Module) -> tuple[list[str], str]:
             targets, value = [node.target], node.value
         else:
             continue
-        if not isinstance(value, ast.List | ast.Tuple) or len(value.elts) < 2 or not all(
-                isinstance(e, ast.Constant) and type(e.value) is str for e in value.elts):
+        if (
+            not isinstance(value, ast.List | ast.Tuple)
+            or len(value.elts) < 2
+            or not all(isinstance(e, ast.Constant) and type(e.value) is str for e in value.elts)
+        ):
             continue
         names = [e.value for e in value.elts if isinstance(e, ast.Constant)]
         for target in targets:
@@ -314,8 +389,9 @@ class _Walker:
     def _module_evidence(self, dotted: str, line: int) -> None:
         if dotted.split(".")[0] in ("keras", "keras_core", "tensorflow"):
             self.evidence.setdefault("keras", ("imports Keras", line))
-        if dotted == "tensorflow.keras" or dotted.startswith(("tensorflow.keras.",
-                                                               "tensorflow.python.keras")):
+        if dotted == "tensorflow.keras" or dotted.startswith(
+            ("tensorflow.keras.", "tensorflow.python.keras")
+        ):
             self.evidence.setdefault("tf.keras", ("imports tf.keras", line))
 
     def _assign(self, node: ast.Assign | ast.AnnAssign) -> None:
@@ -394,33 +470,50 @@ class _Walker:
         line = node.lineno
         if match := re.search(r"(?:^|\.)keras(?:_core)?\.datasets\.(\w+)\.load_data$", name):
             dataset = match.group(1)
-            self.data.append(DataRef("keras.datasets", dataset,
-                                     KERAS_DATASET_URLS.get(dataset, ""), line))
+            self.data.append(
+                DataRef("keras.datasets", dataset, KERAS_DATASET_URLS.get(dataset, ""), line)
+            )
         elif last == "get_file":
             self._get_file(node, args)
-        elif name.startswith("tensorflow_datasets.") and last in ("load", "builder",
-                                                                  "data_source"):
+        elif name.startswith("tensorflow_datasets.") and last in ("load", "builder", "data_source"):
             dataset = self.resolve(node.args[0] if node.args else args.get("name"))
             if dataset:
                 self.data.append(DataRef("tfds", dataset, "", line))
-        elif name.endswith("load_dataset") and (name.startswith("datasets.") or
-                                                 name == "load_dataset"):
+        elif name.endswith("load_dataset") and (
+            name.startswith("datasets.") or name == "load_dataset"
+        ):
             path = self.resolve(node.args[0] if node.args else args.get("path"))
             config = self.resolve(node.args[1] if len(node.args) > 1 else args.get("name"))
             if path:
-                url = "" if path in ("csv", "json", "text", "parquet", "imagefolder") else \
-                    f"https://huggingface.co/datasets/{path}"
-                self.data.append(DataRef("hf_datasets", f"{path}:{config}" if config else path,
-                                         url, line))
+                url = (
+                    ""
+                    if path in ("csv", "json", "text", "parquet", "imagefolder")
+                    else f"https://huggingface.co/datasets/{path}"
+                )
+                self.data.append(
+                    DataRef("hf_datasets", f"{path}:{config}" if config else path, url, line)
+                )
         elif last in _URL_READERS:
-            target = node.args[0] if node.args else next(
-                (args[k] for k in ("url", "filepath_or_buffer", "path", "fname", "filename")
-                 if k in args), None)
+            target = (
+                node.args[0]
+                if node.args
+                else next(
+                    (
+                        args[k]
+                        for k in ("url", "filepath_or_buffer", "path", "fname", "filename")
+                        if k in args
+                    ),
+                    None,
+                )
+            )
             url = self.resolve(target)
             if url and _is_url(url):
                 self._add_url("url", url, line)
-        elif name in ("os.system", "os.popen") or name.startswith("subprocess.") or (
-                last == "system" and "get_ipython" in ast.dump(node.func)):
+        elif (
+            name in ("os.system", "os.popen")
+            or name.startswith("subprocess.")
+            or (last == "system" and "get_ipython" in ast.dump(node.func))
+        ):
             self._system(node, args)
         elif last == "setdefault" and self._is_environ(getattr(node.func, "value", None)):
             key = self.resolve(node.args[0]) if node.args else None
@@ -474,8 +567,11 @@ class _Walker:
         if "://" not in node.value:
             return
         text = node.value.strip()
-        if _is_url(text) and " " not in text and \
-                urlsplit(text).path.lower().endswith(_DATA_EXTENSIONS):
+        if (
+            _is_url(text)
+            and " " not in text
+            and urlsplit(text).path.lower().endswith(_DATA_EXTENSIONS)
+        ):
             self._add_url("url", text, node.lineno)
 
     def _system(self, node: ast.Call, args: dict[str, ast.expr]) -> None:
@@ -540,8 +636,10 @@ def _backend(walker: _Walker, commands: list[ShellCommand]) -> tuple[str, str]:
         return "any", "no Keras or TensorFlow code found"
     reason = "Keras 3 code with no backend-specific calls and no KERAS_BACKEND pin"
     if defaults:
-        reason += (f"; KERAS_BACKEND defaults to {defaults[0][0]!r} (setdefault, line "
-                   f"{defaults[0][1]}) and may be overridden")
+        reason += (
+            f"; KERAS_BACKEND defaults to {defaults[0][0]!r} (setdefault, line "
+            f"{defaults[0][1]}) and may be overridden"
+        )
     return "any", reason
 
 
@@ -573,14 +671,23 @@ _TASK_RULES: list[tuple[str, str]] = [
     ("translation", r"translat|seq2seq|sequence[- ]to[- ]sequence"),
     ("question-answering", r"question[- ]answering"),
     ("speech-recognition", r"speech recognition|speech[- ]to[- ]text|\basr\b"),
-    ("image-to-image", r"super[- ]?resolution|denois|deblur|low[- ]light|colori[sz]|"
-                       r"image[- ]to[- ]image|inpaint|enhancement"),
-    ("text-generation", r"text generation|generat\w* text|language model|char(?:acter)?[- ]level"
-                        r"|\bgpt\b|lstm.{0,20}generat"),
-    ("generation", r"\b(?:dc|w|cycle|style|cond|info|pro|big)?gans?\b|adversarial network|"
-                   r"\bvae\b|variational auto|diffusion|generative|image generation|"
-                   r"generat\w* (?:\w+ )?(?:images?|faces?|digits?|samples|music|audio)|"
-                   r"style transfer|deep ?dream|pixelcnn|autoencoder"),
+    (
+        "image-to-image",
+        r"super[- ]?resolution|denois|deblur|low[- ]light|colori[sz]|"
+        r"image[- ]to[- ]image|inpaint|enhancement",
+    ),
+    (
+        "text-generation",
+        r"text generation|generat\w* text|language model|char(?:acter)?[- ]level"
+        r"|\bgpt\b|lstm.{0,20}generat",
+    ),
+    (
+        "generation",
+        r"\b(?:dc|w|cycle|style|cond|info|pro|big)?gans?\b|adversarial network|"
+        r"\bvae\b|variational auto|diffusion|generative|image generation|"
+        r"generat\w* (?:\w+ )?(?:images?|faces?|digits?|samples|music|audio)|"
+        r"style transfer|deep ?dream|pixelcnn|autoencoder",
+    ),
     ("time-series", r"forecast|time[- ]?series|timeseries"),
     ("regression", r"regression|predict\w* (?:the )?(?:price|value|rating)"),
     ("reinforcement-learning", r"reinforcement|\bq-learning|actor[- ]critic|\bppo\b|\bdqn\b"),
@@ -590,15 +697,18 @@ _TASK_RULES: list[tuple[str, str]] = [
 ]
 _CLASSIFY = r"classif|recogni(?:[sz]|tion)|sentiment|categori[sz]|detect\w* (?:spam|fraud)"
 _DATASET_TASKS = {
-    "mnist": "image-classification", "fashion_mnist": "image-classification",
-    "cifar10": "image-classification", "cifar100": "image-classification",
-    "imdb": "text-classification", "reuters": "text-classification",
-    "boston_housing": "regression", "california_housing": "regression",
+    "mnist": "image-classification",
+    "fashion_mnist": "image-classification",
+    "cifar10": "image-classification",
+    "cifar100": "image-classification",
+    "imdb": "text-classification",
+    "reuters": "text-classification",
+    "boston_housing": "regression",
+    "california_housing": "regression",
 }
 
 
-def infer_task(title: str, description: str, category: str,
-               data: list[DataRef]) -> tuple[str, str]:
+def infer_task(title: str, description: str, category: str, data: list[DataRef]) -> tuple[str, str]:
     """The task kind and why: from the title and description, the keras-io category, the data."""
     words = f"{title} {description}".lower()
     category = category.lower()
@@ -612,8 +722,13 @@ def infer_task(title: str, description: str, category: str,
         kind = "time-series-classification" if re.search(_CLASSIFY, words) else "time-series"
         return kind, "keras-io category 'timeseries'"
     classify = re.search(_CLASSIFY, words)
-    modality = {"vision": "image", "nlp": "text", "audio": "audio",
-                "structured_data": "tabular", "graph": "node"}.get(category)
+    modality = {
+        "vision": "image",
+        "nlp": "text",
+        "audio": "audio",
+        "structured_data": "tabular",
+        "graph": "node",
+    }.get(category)
     if classify:
         modality = modality or _modality(words)
         if modality:
@@ -629,13 +744,21 @@ def infer_task(title: str, description: str, category: str,
 
 
 def _modality(words: str) -> str | None:
-    for modality, pattern in (("time-series", r"waveform|signal|time[- ]?series|1d conv|sensor|"
-                                              r"\becg\b|\beeg\b|accelerometer"),
-                              ("image", r"image|photo|picture|vision|convnet|cnn|pixel|mnist|"
-                                        r"cifar"),
-                              ("text", r"text|sentence|review|word|token|nlp|language|imdb"),
-                              ("audio", r"audio|speech|sound|speaker|spoken"),
-                              ("tabular", r"tabular|structured|csv|feature")):
+    for modality, pattern in (
+        (
+            "time-series",
+            r"waveform|signal|time[- ]?series|1d conv|sensor|"
+            r"\becg\b|\beeg\b|accelerometer",
+        ),
+        (
+            "image",
+            r"image|photo|picture|vision|convnet|cnn|pixel|mnist|"
+            r"cifar",
+        ),
+        ("text", r"text|sentence|review|word|token|nlp|language|imdb"),
+        ("audio", r"audio|speech|sound|speaker|spoken"),
+        ("tabular", r"tabular|structured|csv|feature"),
+    ):
         if re.search(pattern, words):
             return modality
     return None

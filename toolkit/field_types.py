@@ -40,15 +40,17 @@ def conforms(value: Any, expected: Any) -> bool:
     if expected is int:
         return isinstance(value, int) and not isinstance(value, bool)
     if expected is float:
-        return (isinstance(value, int | float) and not isinstance(value, bool)
-                and math.isfinite(value))
+        return (
+            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        )
     if expected is str:
         return isinstance(value, str)
     if origin is list:
         return isinstance(value, list) and all(conforms(v, args[0]) for v in value)
     if origin is dict:
         return isinstance(value, dict) and all(
-            conforms(k, args[0]) and conforms(v, args[1]) for k, v in value.items())
+            conforms(k, args[0]) and conforms(v, args[1]) for k, v in value.items()
+        )
     if is_dataclass(expected):
         return isinstance(value, expected)
     return True  # Any and other annotations: not checked here
@@ -64,10 +66,15 @@ def describe(expected: Any) -> str:
         return f"a list of {_plural(describe(args[0]))}"
     if origin is dict:
         return f"a table of {_plural(describe(args[1]))}"
-    return {bool: "true or false (unquoted)", int: "an integer (unquoted)",
-            float: "a finite number (unquoted)", str: "a string", list: "an array",
-            dict: "a table", type(None): "nothing"}.get(
-        expected, f"a {getattr(expected, '__name__', expected)} table")
+    return {
+        bool: "true or false (unquoted)",
+        int: "an integer (unquoted)",
+        float: "a finite number (unquoted)",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
+        type(None): "nothing",
+    }.get(expected, f"a {getattr(expected, '__name__', expected)} table")
 
 
 def _plural(phrase: str) -> str:

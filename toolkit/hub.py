@@ -95,16 +95,21 @@ class RetryPolicy:
     @classmethod
     def from_env(cls, **overrides: Any) -> RetryPolicy:
         values: dict[str, Any] = {}
-        for name, var, kind in (("attempts", "SPRINT_HUB_ATTEMPTS", int),
-                                ("backoff", "SPRINT_HUB_BACKOFF", float),
-                                ("max_wait", "SPRINT_HUB_MAX_WAIT", float),
-                                ("timeout", "SPRINT_HUB_TIMEOUT", float)):
+        for name, var, kind in (
+            ("attempts", "SPRINT_HUB_ATTEMPTS", int),
+            ("backoff", "SPRINT_HUB_BACKOFF", float),
+            ("max_wait", "SPRINT_HUB_MAX_WAIT", float),
+            ("timeout", "SPRINT_HUB_TIMEOUT", float),
+        ):
             if raw := os.environ.get(var):
                 try:
                     values[name] = kind(raw)
                 except ValueError as exc:
-                    raise UsageError(f"{var}={raw!r} is not a number", where=var,
-                                     fix=f"set {var} to a positive number or unset it") from exc
+                    raise UsageError(
+                        f"{var}={raw!r} is not a number",
+                        where=var,
+                        fix=f"set {var} to a positive number or unset it",
+                    ) from exc
         values |= {k: v for k, v in overrides.items() if v is not None}
         return cls(**values)
 
@@ -148,7 +153,8 @@ class PushPlan:
 def validate_repo_id(repo_id: str, where: str = "--repo-id") -> str:
     if not REPO_ID_RE.match(repo_id or "") or ".." in repo_id or repo_id.endswith(".git"):
         raise UsageError(
-            f"{repo_id!r} is not a Hub repository id", where=where,
+            f"{repo_id!r} is not a Hub repository id",
+            where=where,
             fix="use NAMESPACE/NAME with letters, digits, '-', '_' or '.', e.g. "
             "--repo-id your-name/mnist-convnet (or set [hub] repo_id in reproduction.toml)",
         )
@@ -169,8 +175,11 @@ def unpack_keras_archive(model_file: Path, dest: Path) -> list[str]:
             unsafe = [n for n in names if n.startswith("/") or ".." in PurePosixPath(n).parts]
             missing = [n for n in (KERAS_CONFIG, KERAS_METADATA) if n not in names]
             if unsafe or missing or not any(w in names for w in KERAS_WEIGHTS):
-                problem = (f"unsafe member paths {unsafe}" if unsafe else
-                           f"no {', '.join(missing) or 'model.weights.h5'}")
+                problem = (
+                    f"unsafe member paths {unsafe}"
+                    if unsafe
+                    else f"no {', '.join(missing) or 'model.weights.h5'}"
+                )
                 raise RunError(
                     f"{model_file} is not a Keras 3 model archive ({problem})",
                     where=str(model_file),
@@ -183,14 +192,17 @@ def unpack_keras_archive(model_file: Path, dest: Path) -> list[str]:
                     shutil.copyfileobj(src, out)
             return names
     except zipfile.BadZipFile as exc:
-        raise RunError(f"{model_file} is not a zip archive, so not a .keras model",
-                       where=str(model_file),
-                       fix="re-run the training with `sprint run`") from exc
+        raise RunError(
+            f"{model_file} is not a zip archive, so not a .keras model",
+            where=str(model_file),
+            fix="re-run the training with `sprint run`",
+        ) from exc
 
 
 @contextmanager
-def stage_push(repro_dir: Path, *, repo_id: str | None = None, run: str | None = None
-               ) -> Iterator[PushPlan]:
+def stage_push(
+    repro_dir: Path, *, repo_id: str | None = None, run: str | None = None
+) -> Iterator[PushPlan]:
     """Stage a push of ``repro_dir`` in a temporary folder (removed on exit).
 
     Reads the local reproduction and writes nothing into it. Raises :class:`CardError` when
@@ -215,8 +227,13 @@ def stage_push(repro_dir: Path, *, repo_id: str | None = None, run: str | None =
         plan.files.append(_upload("README.md", staging / "README.md", "model card (rendered)"))
         if custom := require_custom_objects(card.facts):  # the card's loading snippet reads it
             atomic_write_text(staging / CUSTOM_OBJECTS_FILE, custom.source)
-            plan.files.append(_upload(CUSTOM_OBJECTS_FILE, staging / CUSTOM_OBJECTS_FILE,
-                                      f"custom Keras objects ({custom.origin})"))
+            plan.files.append(
+                _upload(
+                    CUSTOM_OBJECTS_FILE,
+                    staging / CUSTOM_OBJECTS_FILE,
+                    f"custom Keras objects ({custom.origin})",
+                )
+            )
         for name in RUN_FILES:
             if (chosen.path / name).is_file():
                 plan.files.append(_upload(name, chosen.path / name, f"run {chosen.run_id}"))
@@ -227,8 +244,11 @@ def stage_push(repro_dir: Path, *, repo_id: str | None = None, run: str | None =
             names = ("metrics.json", "env.json") + (("curves.png",) if other == chosen else ())
             for name in names:
                 if (other.path / name).is_file():
-                    plan.files.append(_upload(f"runs/{other.run_id}/{name}",
-                                              other.path / name, f"run {other.run_id}"))
+                    plan.files.append(
+                        _upload(
+                            f"runs/{other.run_id}/{name}", other.path / name, f"run {other.run_id}"
+                        )
+                    )
         yield plan
 
 
@@ -255,8 +275,11 @@ def _no_model(repro_dir: Path, manifest: Manifest, card: RenderedCard) -> RunErr
     slug = manifest.slug
     if not runs:
         note = card.facts.check.note or "no complete run"
-        return RunError(f"Nothing to push for {slug}: {note.rstrip('.')}",
-                        where=str(repro_dir / "runs"), fix=f"train it with `sprint run {slug}`")
+        return RunError(
+            f"Nothing to push for {slug}: {note.rstrip('.')}",
+            where=str(repro_dir / "runs"),
+            fix=f"train it with `sprint run {slug}`",
+        )
     if chosen is not None:  # its env.json says it saved the model, but not on this machine
         return RunError(
             f"The card publishes the weights of run {chosen.run_id} (the median seed), but "
@@ -271,7 +294,7 @@ def _no_model(repro_dir: Path, manifest: Manifest, card: RenderedCard) -> RunErr
         f"No run of the judged set ({ids}) saved its model",
         where=str(runs[0].path),
         fix=f"re-train with `sprint run {slug}` (without --no-save-model); env.json's "
-        f"\"model\" entry says why a save failed",
+        f'"model" entry says why a save failed',
     )
 
 
@@ -337,9 +360,15 @@ def token_source() -> str:
     return f"the login cache ({constants.HF_TOKEN_PATH})"
 
 
-def push(plan: PushPlan, *, private: bool = False, create_pr: bool = False,
-         policy: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep,
-         log: Callable[[str], None] | None = None) -> PushResult:
+def push(
+    plan: PushPlan,
+    *,
+    private: bool = False,
+    create_pr: bool = False,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    log: Callable[[str], None] | None = None,
+) -> PushResult:
     """Create the repository if needed and upload ``plan`` in one commit.
 
     Raises :class:`HubError` for every failure, saying whether anything was committed
@@ -351,8 +380,12 @@ def push(plan: PushPlan, *, private: bool = False, create_pr: bool = False,
     token = require_token(plan.endpoint)
     _refuse_leaked_token(plan, token)
     ctx = HubContext(plan.repo_id, plan.endpoint, token_source(), policy)
-    api = HfApi(endpoint=plan.endpoint, token=token, library_name="keras-sprint",
-                library_version=__version__)
+    api = HfApi(
+        endpoint=plan.endpoint,
+        token=token,
+        library_name="keras-sprint",
+        library_version=__version__,
+    )
     with hub_session(policy, token, log) as say:
         del token  # only the client (and the redaction) hold it from here on
 
@@ -361,22 +394,43 @@ def push(plan: PushPlan, *, private: bool = False, create_pr: bool = False,
 
         ctx.identity = call("check the token", lambda: api.whoami(cache=False))
         _check_namespace(api, ctx, call)
-        repo_url = call("create the repository", lambda: api.create_repo(
-            plan.repo_id, private=private, exist_ok=True, repo_type="model"))
-        info = call("upload the files", lambda: api.create_commit(
-            plan.repo_id, operations=_operations(plan), repo_type="model",
-            commit_message=_commit_message(plan), commit_description=_commit_description(plan),
-            create_pr=create_pr))
-    return PushResult(plan.repo_id, str(repo_url), info.oid, info.commit_url,
-                      info.pr_url or "", plan.run.run_id, len(plan.files), plan.total_size)
+        repo_url = call(
+            "create the repository",
+            lambda: api.create_repo(
+                plan.repo_id, private=private, exist_ok=True, repo_type="model"
+            ),
+        )
+        info = call(
+            "upload the files",
+            lambda: api.create_commit(
+                plan.repo_id,
+                operations=_operations(plan),
+                repo_type="model",
+                commit_message=_commit_message(plan),
+                commit_description=_commit_description(plan),
+                create_pr=create_pr,
+            ),
+        )
+    return PushResult(
+        plan.repo_id,
+        str(repo_url),
+        info.oid,
+        info.commit_url,
+        info.pr_url or "",
+        plan.run.run_id,
+        len(plan.files),
+        plan.total_size,
+    )
 
 
 def _operations(plan: PushPlan) -> list[Any]:
     """Fresh operations for every attempt (``huggingface_hub`` mutates them)."""
     from huggingface_hub import CommitOperationAdd
 
-    return [CommitOperationAdd(path_in_repo=f.path_in_repo, path_or_fileobj=str(f.local))
-            for f in plan.files]
+    return [
+        CommitOperationAdd(path_in_repo=f.path_in_repo, path_or_fileobj=str(f.local))
+        for f in plan.files
+    ]
 
 
 def _commit_message(plan: PushPlan) -> str:
@@ -385,9 +439,11 @@ def _commit_message(plan: PushPlan) -> str:
 
 def _commit_description(plan: PushPlan) -> str:
     runs = ", ".join(r.run_id for r in plan.card.facts.check.runs) or "none"
-    return (f"Pushed by keras-sprint {__version__} with `sprint push {plan.slug}`.\n\n"
-            f"Weights: run {plan.run.run_id}. Runs of the checked set: {runs}. "
-            f"Check verdict: {plan.card.verdict}.")
+    return (
+        f"Pushed by keras-sprint {__version__} with `sprint push {plan.slug}`.\n\n"
+        f"Weights: run {plan.run.run_id}. Runs of the checked set: {runs}. "
+        f"Check verdict: {plan.card.verdict}."
+    )
 
 
 def _refuse_leaked_token(plan: PushPlan, token: str) -> None:
@@ -406,8 +462,9 @@ def _refuse_leaked_token(plan: PushPlan, token: str) -> None:
 
 
 @contextmanager
-def hub_session(policy: RetryPolicy, token: str, log: Callable[[str], None] | None = None
-                ) -> Iterator[Callable[[str], None]]:
+def hub_session(
+    policy: RetryPolicy, token: str, log: Callable[[str], None] | None = None
+) -> Iterator[Callable[[str], None]]:
     """The frame of one push: every Hub request under ``policy`` alone, nothing leaked.
 
     Gives ``huggingface_hub``'s HTTP client the policy's timeout, turns its own retries off
@@ -511,8 +568,13 @@ def redacted_error(error: HubError, scrub: Callable[[str], str]) -> HubError:
     return clean
 
 
-def with_retries(fn: Callable[[], T], what: str, ctx: HubContext,
-                 sleep: Callable[[float], None], log: Callable[[str], None]) -> T:
+def with_retries(
+    fn: Callable[[], T],
+    what: str,
+    ctx: HubContext,
+    sleep: Callable[[float], None],
+    log: Callable[[str], None],
+) -> T:
     """``fn()``, tried up to ``ctx.policy.attempts`` times on transient Hub failures."""
     for attempt in range(1, ctx.policy.attempts + 1):
         ctx.attempts = attempt
@@ -525,8 +587,10 @@ def with_retries(fn: Callable[[], T], what: str, ctx: HubContext,
             if not _transient(root) or attempt == ctx.policy.attempts:
                 raise hub_error(exc, what, ctx) from None
             wait = _retry_after(root, ctx.policy.max_wait) or ctx.policy.wait(attempt)
-            log(f"Could not {what} ({_short(root)}); retrying in {wait:.1f} s "
-                f"(attempt {attempt + 1} of {ctx.policy.attempts}).")
+            log(
+                f"Could not {what} ({_short(root)}); retrying in {wait:.1f} s "
+                f"(attempt {attempt + 1} of {ctx.policy.attempts})."
+            )
             sleep(wait)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -542,7 +606,8 @@ def _check_namespace(api: Any, ctx: HubContext, call: Callable[..., Any]) -> Non
         if ctx.namespace != user and role and role not in WRITE_ROLES:
             raise HubError(
                 f"You are a '{role}' member of the {ctx.namespace} organization, which cannot "
-                f"create or change its repositories", where=f"{ctx.endpoint}/{ctx.namespace}",
+                f"create or change its repositories",
+                where=f"{ctx.endpoint}/{ctx.namespace}",
                 fix=f"ask an admin of {ctx.namespace} for the 'write' role, or push to your own "
                 f"namespace with --repo-id {user}/{ctx.repo_id.split('/')[1]}",
             )
@@ -567,7 +632,8 @@ def _check_namespace(api: Any, ctx: HubContext, call: Callable[..., Any]) -> Non
         )
     raise HubError(
         f"The repository {ctx.repo_id} already exists and belongs to {ctx.namespace}, not to "
-        f"you ({user})", where=f"{ctx.endpoint}/{ctx.repo_id}",
+        f"you ({user})",
+        where=f"{ctx.endpoint}/{ctx.repo_id}",
         fix=f"push under your own namespace with --repo-id {own_id} (or set [hub] repo_id), "
         f"or ask {ctx.namespace} to add you to the organization with write access",
     )
@@ -580,9 +646,16 @@ class HubRequestError(HubError):
     """A :class:`HubError` about one request: the HTTP status, what the Hub said (redacted)
     and the request id the Hub gave it (quote it to Hugging Face support)."""
 
-    def __init__(self, what: str, *, where: str | None = None, fix: str | None = None,
-                 status: int | None = None, server_message: str = "",
-                 request_id: str = "") -> None:
+    def __init__(
+        self,
+        what: str,
+        *,
+        where: str | None = None,
+        fix: str | None = None,
+        status: int | None = None,
+        server_message: str = "",
+        request_id: str = "",
+    ) -> None:
         self.status = status
         self.server_message = server_message
         self.request_id = request_id
@@ -591,17 +664,26 @@ class HubRequestError(HubError):
 
 # What each part of a push was doing, for "the push stopped while ...".
 STAGES = {
-    "whoami": "checking the token", "lookup": "looking the repository up",
-    "create": "creating the repository", "list": "listing the repository's files",
+    "whoami": "checking the token",
+    "lookup": "looking the repository up",
+    "create": "creating the repository",
+    "list": "listing the repository's files",
     "validate": "validating the card's metadata",
     "preupload": "announcing the files (preupload)",
     "lfs-batch": "asking where to store the large files (LFS batch)",
-    "upload": "storing the large files", "commit": "sending the commit request",
+    "upload": "storing the large files",
+    "commit": "sending the commit request",
 }
-_URL_STAGES = (("/commit/", "commit"), ("/preupload/", "preupload"),
-               ("/info/lfs/objects/batch", "lfs-batch"), ("/_lfs/", "upload"),
-               ("/validate-yaml", "validate"), ("/api/repos/create", "create"),
-               ("/tree/", "list"), ("/whoami", "whoami"))
+_URL_STAGES = (
+    ("/commit/", "commit"),
+    ("/preupload/", "preupload"),
+    ("/info/lfs/objects/batch", "lfs-batch"),
+    ("/_lfs/", "upload"),
+    ("/validate-yaml", "validate"),
+    ("/api/repos/create", "create"),
+    ("/tree/", "list"),
+    ("/whoami", "whoami"),
+)
 
 
 @cache
@@ -627,8 +709,11 @@ def _chain(exc: BaseException) -> list[BaseException]:
 def _from_hub(exc: BaseException) -> bool:
     """Whether ``exc`` is a failure of the Hub or the network (rather than a bug)."""
     http = http_library()
-    return any(isinstance(e, http.HTTPError) for e in _chain(exc)) or _xet_failure(exc) or (
-        isinstance(exc, ValueError) and "Invalid metadata in README.md" in str(exc))
+    return (
+        any(isinstance(e, http.HTTPError) for e in _chain(exc))
+        or _xet_failure(exc)
+        or (isinstance(exc, ValueError) and "Invalid metadata in README.md" in str(exc))
+    )
 
 
 def _xet_failure(exc: BaseException) -> bool:
@@ -712,9 +797,13 @@ def _stage(exc: BaseException, root: BaseException, what: str) -> str:
             return stage
     if any("Error while uploading" in str(e) for e in _chain(exc)):
         return "upload"  # storing a large file (its PUT to storage, or its verify)
-    return {"check the token": "whoami", "create the repository": "create",
-            "create the Space": "create", "look the repository up": "lookup",
-            "list the Space's files": "list"}.get(what, "commit")
+    return {
+        "check the token": "whoami",
+        "create the repository": "create",
+        "create the Space": "create",
+        "look the repository up": "lookup",
+        "list the Space's files": "list",
+    }.get(what, "commit")
 
 
 def _outcome(stage: str, root: BaseException, ctx: HubContext) -> str:
@@ -722,17 +811,24 @@ def _outcome(stage: str, root: BaseException, ctx: HubContext) -> str:
     folder = "Space folder" if ctx.repo_type == "space" else "reproduction"
     local = f"the local {folder} is unchanged"
     if stage != "commit":
-        return (f"Nothing was committed: the push stopped while {STAGES[stage]}, before any "
-                f"commit request was sent; {local}")
+        return (
+            f"Nothing was committed: the push stopped while {STAGES[stage]}, before any "
+            f"commit request was sent; {local}"
+        )
     status = _status(root)
     if status is not None:
-        return (f"Nothing was committed: the Hub answered the commit request with {status} "
-                f"{_reason(root)}".rstrip() + f", so it did not record it; {local}")
+        return (
+            f"Nothing was committed: the Hub answered the commit request with {status} "
+            f"{_reason(root)}".rstrip()
+            + f", so it did not record it; {local}"
+        )
     if isinstance(root, http_library().ConnectError):
         return f"Nothing was committed: the commit request never reached the Hub; {local}"
-    return ("The commit request got no answer, so the Hub may or may not have recorded it; "
-            "re-running is safe (a recorded commit is not made twice, unchanged files are "
-            f"not sent again) and {local}")
+    return (
+        "The commit request got no answer, so the Hub may or may not have recorded it; "
+        "re-running is safe (a recorded commit is not made twice, unchanged files are "
+        f"not sent again) and {local}"
+    )
 
 
 def hub_error(exc: BaseException, what: str, ctx: HubContext) -> HubRequestError:
@@ -743,12 +839,19 @@ def hub_error(exc: BaseException, what: str, ctx: HubContext) -> HubRequestError
     request_id = str(getattr(root, "request_id", None) or "")
     if request_id:
         fix = f"{fix} (if you contact Hugging Face about it, quote request id {request_id})"
-    return HubRequestError(what_, where=where, fix=fix, status=_status(root),
-                           server_message=_server_message(root), request_id=request_id)
+    return HubRequestError(
+        what_,
+        where=where,
+        fix=fix,
+        status=_status(root),
+        server_message=_server_message(root),
+        request_id=request_id,
+    )
 
 
-def _explain(exc: BaseException, root: BaseException, what: str, ctx: HubContext
-             ) -> tuple[str, str, str]:
+def _explain(
+    exc: BaseException, root: BaseException, what: str, ctx: HubContext
+) -> tuple[str, str, str]:
     """What happened, where, and how to fix it."""
     http = http_library()
     stage = _stage(exc, root, what)
@@ -759,60 +862,95 @@ def _explain(exc: BaseException, root: BaseException, what: str, ctx: HubContext
     tried = f" after {ctx.attempts} attempt{'s' if ctx.attempts != 1 else ''}"
 
     if _xet_failure(exc):
-        return (f"The upload stopped midway: the Hub's Xet storage did not take the files "
-                f"({type(exc).__name__}: {' '.join(str(exc).split())[:400]}). {outcome}",
-                where, f"{rerun}; if it keeps failing, upload over plain Git LFS instead by "
-                "setting HF_HUB_DISABLE_XET=1")
+        return (
+            f"The upload stopped midway: the Hub's Xet storage did not take the files "
+            f"({type(exc).__name__}: {' '.join(str(exc).split())[:400]}). {outcome}",
+            where,
+            f"{rerun}; if it keeps failing, upload over plain Git LFS instead by "
+            "setting HF_HUB_DISABLE_XET=1",
+        )
     if isinstance(exc, ValueError) and "Invalid metadata in README.md" in str(exc):
-        return (f"The Hub rejected the model card's metadata: {exc}",
-                f"README.md front matter for {ctx.repo_id}",
-                "fix reproduction.toml (license, task, metrics), re-render with `sprint card`, "
-                "then push again")
+        return (
+            f"The Hub rejected the model card's metadata: {exc}",
+            f"README.md front matter for {ctx.repo_id}",
+            "fix reproduction.toml (license, task, metrics), re-render with `sprint card`, "
+            "then push again",
+        )
     if stage == "upload" and not _transient(root) and status != 401:
-        return (f"The upload stopped midway: a file could not be stored ({_describe(root)}). "
-                f"{outcome}", where, rerun)
+        return (
+            f"The upload stopped midway: a file could not be stored ({_describe(root)}). {outcome}",
+            where,
+            rerun,
+        )
     if status == 401:
-        return (f"The Hub rejected the token from {ctx.token_source} (401 Unauthorized): it "
-                f"is invalid, expired or revoked.{_server_says(root)} {outcome}", ctx.endpoint,
-                f"create a token with the 'Write' role at {ctx.endpoint}/settings/tokens, then "
-                "run `hf auth login` or set HF_TOKEN to it")
+        return (
+            f"The Hub rejected the token from {ctx.token_source} (401 Unauthorized): it "
+            f"is invalid, expired or revoked.{_server_says(root)} {outcome}",
+            ctx.endpoint,
+            f"create a token with the 'Write' role at {ctx.endpoint}/settings/tokens, then "
+            "run `hf auth login` or set HF_TOKEN to it",
+        )
     if status == 403:
         return _forbidden(root, stage, ctx, outcome, rerun)
     if status == 404:
-        return (f"The Hub says {ctx.repo_id} does not exist (404 Not Found, while trying to "
-                f"{what}): it was deleted or renamed during the push, or the token cannot see "
-                f"it.{_server_says(root)} {outcome}", where,
-                f"check the name ([hub] repo_id or --repo-id), then {rerun}; the repository "
-                "is created again if it is missing")
+        return (
+            f"The Hub says {ctx.repo_id} does not exist (404 Not Found, while trying to "
+            f"{what}): it was deleted or renamed during the push, or the token cannot see "
+            f"it.{_server_says(root)} {outcome}",
+            where,
+            f"check the name ([hub] repo_id or --repo-id), then {rerun}; the repository "
+            "is created again if it is missing",
+        )
     if status == 409:
-        return (f"Someone else committed to {ctx.repo_id} while this push was running (409 "
-                f"Conflict).{_server_says(root)} {outcome}", where,
-                f"{rerun}, or open a pull request instead with --create-pr")
+        return (
+            f"Someone else committed to {ctx.repo_id} while this push was running (409 "
+            f"Conflict).{_server_says(root)} {outcome}",
+            where,
+            f"{rerun}, or open a pull request instead with --create-pr",
+        )
     if status == 429:
-        return (f"The Hub is rate-limiting this account (429 Too Many Requests){tried}, so it "
-                f"could not {what}.{_server_says(root)} {outcome}", where,
-                f"wait a few minutes, then {rerun}")
+        return (
+            f"The Hub is rate-limiting this account (429 Too Many Requests){tried}, so it "
+            f"could not {what}.{_server_says(root)} {outcome}",
+            where,
+            f"wait a few minutes, then {rerun}",
+        )
     if status is not None and status >= 500:
-        return (f"The Hub failed with {status} {_reason(root)}{tried} while trying to {what}."
-                f"{_server_says(root)} {outcome}", where,
-                f"check https://status.huggingface.co, then {rerun}")
+        return (
+            f"The Hub failed with {status} {_reason(root)}{tried} while trying to {what}."
+            f"{_server_says(root)} {outcome}",
+            where,
+            f"check https://status.huggingface.co, then {rerun}",
+        )
     if status is not None:
-        return (f"The Hub refused the request with {status} {_reason(root)} while trying to "
-                f"{what}.{_server_says(root)} {outcome}", where,
-                f"act on what the Hub said, then {rerun}")
+        return (
+            f"The Hub refused the request with {status} {_reason(root)} while trying to "
+            f"{what}.{_server_says(root)} {outcome}",
+            where,
+            f"act on what the Hub said, then {rerun}",
+        )
     if isinstance(root, http.TimeoutException):
-        return (f"The Hub did not answer within {ctx.policy.timeout:g} s{tried} while trying "
-                f"to {what}. {outcome}", where,
-                f"check your connection, or allow more time with --timeout; then {rerun}")
+        return (
+            f"The Hub did not answer within {ctx.policy.timeout:g} s{tried} while trying "
+            f"to {what}. {outcome}",
+            where,
+            f"check your connection, or allow more time with --timeout; then {rerun}",
+        )
     if isinstance(root, http.ConnectError):
-        return (f"Could not connect to the Hub{tried} ({type(root).__name__}). {outcome}",
-                ctx.endpoint, "check your network and proxy settings, and HF_ENDPOINT if you "
-                f"set it; then re-run `{ctx.command}`")
+        return (
+            f"Could not connect to the Hub{tried} ({type(root).__name__}). {outcome}",
+            ctx.endpoint,
+            "check your network and proxy settings, and HF_ENDPOINT if you "
+            f"set it; then re-run `{ctx.command}`",
+        )
     if isinstance(root, http.HTTPError):
-        return (f"The connection to the Hub broke{tried} while trying to {what} "
-                f"({type(root).__name__}). {outcome}", where, rerun)
-    return (f"The push failed while trying to {what}: {_describe(root)}. {outcome}",
-            where, rerun)
+        return (
+            f"The connection to the Hub broke{tried} while trying to {what} "
+            f"({type(root).__name__}). {outcome}",
+            where,
+            rerun,
+        )
+    return (f"The push failed while trying to {what}: {_describe(root)}. {outcome}", where, rerun)
 
 
 def _describe(root: BaseException) -> str:
@@ -827,8 +965,9 @@ def _reason(root: BaseException) -> str:
     return getattr(response, "reason_phrase", "") or ""
 
 
-def _forbidden(root: BaseException, stage: str, ctx: HubContext, outcome: str, rerun: str
-               ) -> tuple[str, str, str]:
+def _forbidden(
+    root: BaseException, stage: str, ctx: HubContext, outcome: str, rerun: str
+) -> tuple[str, str, str]:
     """A 403, explained by what the Hub said, then by what ``whoami`` said of the token."""
     from huggingface_hub.errors import DisabledRepoError, GatedRepoError
 
@@ -837,30 +976,45 @@ def _forbidden(root: BaseException, stage: str, ctx: HubContext, outcome: str, r
     head = f"The token cannot {verb} {target} (403 Forbidden)"
     said, where = _server_says(root), ctx.repo_url
     if isinstance(root, GatedRepoError):
-        return (f"{head}: {ctx.repo_id} is a gated repository and this account has not been "
-                f"granted access.{said} {outcome}", where,
-                f"request access on {ctx.repo_url} (or ask its owners), then {rerun}")
+        return (
+            f"{head}: {ctx.repo_id} is a gated repository and this account has not been "
+            f"granted access.{said} {outcome}",
+            where,
+            f"request access on {ctx.repo_url} (or ask its owners), then {rerun}",
+        )
     if isinstance(root, DisabledRepoError):
-        return (f"{head}: access to {ctx.repo_id} is disabled.{said} {outcome}", where,
-                f"push to another repository with --repo-id, or ask Hugging Face why {ctx.repo_id}"
-                " is disabled")
+        return (
+            f"{head}: access to {ctx.repo_id} is disabled.{said} {outcome}",
+            where,
+            f"push to another repository with --repo-id, or ask Hugging Face why {ctx.repo_id}"
+            " is disabled",
+        )
     reason = _token_problem(root, ctx)
     if reason:
-        return (f"{head}: {reason}.{said} {outcome}", where,
-                f"give the token that permission at {ctx.endpoint}/settings/tokens (or use "
-                f"another one with `hf auth login`), then {rerun}")
+        return (
+            f"{head}: {reason}.{said} {outcome}",
+            where,
+            f"give the token that permission at {ctx.endpoint}/settings/tokens (or use "
+            f"another one with `hf auth login`), then {rerun}",
+        )
     role = _account_role(ctx)
     if role is None:
         user = ctx.identity.get("name") or "unknown"
-        return (f"{head}: your account ({user}) has no write access to the {ctx.namespace} "
-                f"namespace.{said} {outcome}", where,
-                f"push to your own namespace with --repo-id {user}/{ctx.repo_id.split('/')[1]}, "
-                f"or ask an admin of {ctx.namespace} for the 'write' role")
-    return (f"{head}, although your account may write there ({role}): the refusal is about "
-            f"something else than namespace access.{said or ' The Hub gave no reason.'} "
-            f"{outcome}", where,
-            f"act on what the Hub said (an organization's rules, a locked or gated repository, "
-            f"a token restricted to other repositories), then {rerun}")
+        return (
+            f"{head}: your account ({user}) has no write access to the {ctx.namespace} "
+            f"namespace.{said} {outcome}",
+            where,
+            f"push to your own namespace with --repo-id {user}/{ctx.repo_id.split('/')[1]}, "
+            f"or ask an admin of {ctx.namespace} for the 'write' role",
+        )
+    return (
+        f"{head}, although your account may write there ({role}): the refusal is about "
+        f"something else than namespace access.{said or ' The Hub gave no reason.'} "
+        f"{outcome}",
+        where,
+        f"act on what the Hub said (an organization's rules, a locked or gated repository, "
+        f"a token restricted to other repositories), then {rerun}",
+    )
 
 
 def _token_problem(root: BaseException, ctx: HubContext) -> str:
@@ -871,8 +1025,10 @@ def _token_problem(root: BaseException, ctx: HubContext) -> str:
     if role == "read" or "read-only" in said or "read only" in said:
         return "it is a read-only token; pushing needs a token with the 'Write' role"
     if role == "fineGrained" or "fine-grained" in said:
-        return (f"this fine-grained token lacks 'Write access to contents/settings of all repos "
-                f"under {ctx.namespace}'")
+        return (
+            f"this fine-grained token lacks 'Write access to contents/settings of all repos "
+            f"under {ctx.namespace}'"
+        )
     return ""
 
 

@@ -37,18 +37,56 @@ MAX_FILE_BYTES = 5 * 1024 * 1024  # no committed file is larger; secrets are sea
 LARGE_BINARY_BYTES = 1024 * 1024  # a binary this large is weights or data, whatever its name
 MAX_HISTORY_BLOBS = 20_000  # the history scan stops there (and says so)
 
-WEIGHT_SUFFIXES = (".keras", ".h5", ".hdf5", ".safetensors", ".pb", ".pt", ".pth", ".ckpt",
-                   ".onnx", ".tflite", ".msgpack", ".npy", ".pkl", ".pickle", ".joblib",
-                   ".gguf", ".mlmodel")
-DATA_SUFFIXES = (".npz", ".zip", ".tgz", ".gz", ".tar", ".parquet", ".arrow", ".tfrecord",
-                 ".bz2", ".xz", ".zst", ".7z")
-SAVEDMODEL_NAMES = ("saved_model.pb", "saved_model.pbtxt", "keras_metadata.pb",
-                    "fingerprint.pb", "variables.index")
+WEIGHT_SUFFIXES = (
+    ".keras",
+    ".h5",
+    ".hdf5",
+    ".safetensors",
+    ".pb",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".onnx",
+    ".tflite",
+    ".msgpack",
+    ".npy",
+    ".pkl",
+    ".pickle",
+    ".joblib",
+    ".gguf",
+    ".mlmodel",
+)
+DATA_SUFFIXES = (
+    ".npz",
+    ".zip",
+    ".tgz",
+    ".gz",
+    ".tar",
+    ".parquet",
+    ".arrow",
+    ".tfrecord",
+    ".bz2",
+    ".xz",
+    ".zst",
+    ".7z",
+)
+SAVEDMODEL_NAMES = (
+    "saved_model.pb",
+    "saved_model.pbtxt",
+    "keras_metadata.pb",
+    "fingerprint.pb",
+    "variables.index",
+)
 CHECKPOINT_SHARD = re.compile(r"\.data-\d{5}-of-\d{5}$")  # variables.data-00000-of-00001
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
-ARCHIVE_MAGIC = {b"\x1f\x8b": "gzip", b"\xfd7zXZ\x00": "xz", b"\x28\xb5\x2f\xfd": "zstd",
-                 b"7z\xbc\xaf\x27\x1c": "7z", b"Rar!\x1a\x07": "rar"}
+ARCHIVE_MAGIC = {
+    b"\x1f\x8b": "gzip",
+    b"\xfd7zXZ\x00": "xz",
+    b"\x28\xb5\x2f\xfd": "zstd",
+    b"7z\xbc\xaf\x27\x1c": "7z",
+    b"Rar!\x1a\x07": "rar",
+}
 PICKLE_OPCODES = b"(}]qXKNUcJMGT\x8a\x88\x89\x8c\x95)"  # what follows a protocol 2/3 header
 WEIGHTS, DATA = "weights", "data"
 
@@ -84,14 +122,18 @@ class Scan:
 # -- recognising content -------------------------------------------------------------------------
 def content_kind(name: str, head: bytes, size: int) -> tuple[str, str] | None:
     """``(WEIGHTS or DATA, what it is)`` when a file must not be committed for what it holds."""
-    return (_kind_by_name(name) or _kind_by_magic(head, size) or _kind_by_suffix(name)
-            or _large_binary(head, size))
+    return (
+        _kind_by_name(name)
+        or _kind_by_magic(head, size)
+        or _kind_by_suffix(name)
+        or _large_binary(head, size)
+    )
 
 
 def _kind_by_name(name: str) -> tuple[str, str] | None:
     base = name.rsplit("/", 1)[-1].lower()
     if base.endswith(WEIGHT_SUFFIXES) or base.endswith(".weights.h5"):
-        return WEIGHTS, f"a {base[base.rfind('.'):]} file"
+        return WEIGHTS, f"a {base[base.rfind('.') :]} file"
     if base in SAVEDMODEL_NAMES or CHECKPOINT_SHARD.search(base):
         return WEIGHTS, "a TensorFlow SavedModel or checkpoint file"
     return None
@@ -99,7 +141,7 @@ def _kind_by_name(name: str) -> tuple[str, str] | None:
 
 def _kind_by_suffix(name: str) -> tuple[str, str] | None:
     base = name.rsplit("/", 1)[-1].lower()
-    return (DATA, f"a {base[base.rfind('.'):]} file") if base.endswith(DATA_SUFFIXES) else None
+    return (DATA, f"a {base[base.rfind('.') :]} file") if base.endswith(DATA_SUFFIXES) else None
 
 
 def _kind_by_magic(head: bytes, size: int) -> tuple[str, str] | None:
@@ -129,9 +171,12 @@ def _kind_by_magic(head: bytes, size: int) -> tuple[str, str] | None:
 
 def _zip_kind(head: bytes) -> tuple[str, str]:
     names = set(zip_member_names(head))
-    if "model.weights.h5" in names or "model.weights.npz" in names or (
-            "config.json" in names and "metadata.json" in names) or (
-            "metadata.json" in names and b'"keras_version"' in head):
+    if (
+        "model.weights.h5" in names
+        or "model.weights.npz" in names
+        or ("config.json" in names and "metadata.json" in names)
+        or ("metadata.json" in names and b'"keras_version"' in head)
+    ):
         return WEIGHTS, "a Keras model (a zip holding config.json and model.weights)"
     if any(n.endswith("data.pkl") for n in names):
         return WEIGHTS, "a PyTorch checkpoint (zip)"
@@ -145,7 +190,7 @@ def zip_member_names(head: bytes) -> Iterator[str]:
     at = head.find(b"PK\x03\x04")
     while at != -1 and at + 30 <= len(head):
         length = struct.unpack_from("<H", head, at + 26)[0]
-        name = head[at + 30:at + 30 + length]
+        name = head[at + 30 : at + 30 + length]
         if len(name) == length:
             yield name.decode("utf-8", errors="replace")
         at = head.find(b"PK\x03\x04", at + 30)
@@ -155,7 +200,7 @@ def _hdf5_offset(head: bytes) -> int | None:
     """Where the HDF5 signature is: at 0, or after a user block of 512, 1024, 2048... bytes."""
     offset = 0
     while offset + len(HDF5_SIGNATURE) <= len(head):
-        if head[offset:offset + len(HDF5_SIGNATURE)] == HDF5_SIGNATURE:
+        if head[offset : offset + len(HDF5_SIGNATURE)] == HDF5_SIGNATURE:
             return offset
         offset = 512 if offset == 0 else offset * 2
     return None
@@ -187,14 +232,25 @@ def problems_in(content: Content) -> list[Problem]:
     found = []
     kind = content_kind(content.name, content.head, content.size)
     if kind and kind[0] == WEIGHTS:
-        found.append(Problem(content.name, f"{kind[1]}: model weights ({content.size} bytes) "
-                             "belong on the Hub, not in git"))
+        found.append(
+            Problem(
+                content.name,
+                f"{kind[1]}: model weights ({content.size} bytes) belong on the Hub, not in git",
+            )
+        )
     elif kind:
-        found.append(Problem(content.name, f"{kind[1]}: a data file; stage data with "
-                             "`sprint data add` instead"))
+        found.append(
+            Problem(
+                content.name, f"{kind[1]}: a data file; stage data with `sprint data add` instead"
+            )
+        )
     elif content.size > MAX_FILE_BYTES:
-        found.append(Problem(content.name, f"{content.size / 1e6:.1f} MB is over the "
-                             f"{MAX_FILE_BYTES >> 20} MiB limit"))
+        found.append(
+            Problem(
+                content.name,
+                f"{content.size / 1e6:.1f} MB is over the {MAX_FILE_BYTES >> 20} MiB limit",
+            )
+        )
     for kind_name, line in secrets_in(content.text or ""):
         found.append(Problem(f"{content.name}:{line}", f"looks like a {kind_name}", secret=True))
     return found
@@ -241,8 +297,10 @@ def scan(root: Path, folders: Iterable[Path]) -> Scan:
 
 def _tree_problems(root: Path, name: str) -> list[str]:
     fix = " (revoke it, then remove it from the file and the git history)"
-    return [f"{p.where}: {p.what}{fix if p.secret else ''}"
-            for p in problems_in(read_content(root / name, name))]
+    return [
+        f"{p.where}: {p.what}{fix if p.secret else ''}"
+        for p in problems_in(read_content(root / name, name))
+    ]
 
 
 def committable(root: Path, rels: list[str], git: bool | None = None) -> list[str]:
@@ -255,11 +313,16 @@ def committable(root: Path, rels: list[str], git: bool | None = None) -> list[st
     elif shutil.which("git"):
         with tempfile.TemporaryDirectory(prefix="sprint-hygiene-") as empty:
             if _run(["git", "init", "--bare", "-q", empty], root) is not None:
-                names = _git_names(root, ["git", f"--git-dir={empty}", f"--work-tree={root}",
-                                          *listing])
+                names = _git_names(
+                    root, ["git", f"--git-dir={empty}", f"--work-tree={root}", *listing]
+                )
     if names is None:  # no git at all: every file counts
-        names = [p.relative_to(root).as_posix() for rel in rels
-                 for p in (root / rel).rglob("*") if p.is_file()]
+        names = [
+            p.relative_to(root).as_posix()
+            for rel in rels
+            for p in (root / rel).rglob("*")
+            if p.is_file()
+        ]
     return sorted(n for n in set(names) if (root / n).is_file())
 
 
@@ -278,8 +341,7 @@ def _is_git_repo(root: Path) -> bool:
 def _run(command: list[str], cwd: Path, stdin: bytes | None = None) -> bytes | None:
     """The command's stdout, or None when it cannot run or fails."""
     try:
-        return subprocess.run(command, cwd=cwd, input=stdin, capture_output=True,
-                              check=True).stdout
+        return subprocess.run(command, cwd=cwd, input=stdin, capture_output=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
 
@@ -295,8 +357,22 @@ class Introduced:
 
 def history_blobs(root: Path, rels: list[str]) -> dict[str, Introduced]:
     """Every blob committed under ``rels`` on any ref, with the oldest commit that added it."""
-    out = _run(["git", "log", "--all", "-m", "--raw", "--no-abbrev", "--no-renames",
-                "--format=%x00%H", "-z", "--", *rels], root)
+    out = _run(
+        [
+            "git",
+            "log",
+            "--all",
+            "-m",
+            "--raw",
+            "--no-abbrev",
+            "--no-renames",
+            "--format=%x00%H",
+            "-z",
+            "--",
+            *rels,
+        ],
+        root,
+    )
     blobs: dict[str, Introduced] = {}
     tokens = iter((out or b"").decode("utf-8", errors="replace").split("\0"))
     commit = ""
@@ -316,8 +392,10 @@ def _scan_history(root: Path, rels: list[str], names: list[str], result: Scan) -
     for blob in _working_blobs(root, names):
         blobs.pop(blob, None)  # the current content: the tree scan already reported it
     if len(blobs) > MAX_HISTORY_BLOBS:
-        result.notes.append(f"the history holds {len(blobs)} other blobs under these folders; "
-                            f"only {MAX_HISTORY_BLOBS} were scanned")
+        result.notes.append(
+            f"the history holds {len(blobs)} other blobs under these folders; "
+            f"only {MAX_HISTORY_BLOBS} were scanned"
+        )
     selected = dict(list(blobs.items())[:MAX_HISTORY_BLOBS])
     paths = {blob: origin.path for blob, origin in selected.items()}
     for blob, content in read_blobs(root, paths):
@@ -328,12 +406,16 @@ def _scan_history(root: Path, rels: list[str], names: list[str], result: Scan) -
 
 
 def _history_problem(problem: Problem, origin: Introduced) -> str:
-    fix = ("revoke it, then rewrite the history: git filter-repo --replace-text FILE (FILE "
-           "lists the secret), and force-push" if problem.secret else
-           f"rewrite the history: git filter-repo --invert-paths --path {origin.path}, and "
-           "force-push")
-    return (f"{problem.where} (history only, committed in {origin.commit[:10]}): "
-            f"{problem.what}; {fix}")
+    fix = (
+        "revoke it, then rewrite the history: git filter-repo --replace-text FILE (FILE "
+        "lists the secret), and force-push"
+        if problem.secret
+        else f"rewrite the history: git filter-repo --invert-paths --path {origin.path}, and "
+        "force-push"
+    )
+    return (
+        f"{problem.where} (history only, committed in {origin.commit[:10]}): {problem.what}; {fix}"
+    )
 
 
 def _working_blobs(root: Path, names: list[str]) -> set[str]:
@@ -353,12 +435,18 @@ def read_blobs(root: Path, blobs: dict[str, str]) -> Iterator[tuple[str, Content
     with tempfile.TemporaryFile() as ids:  # a file, not a pipe: no deadlock on long lists
         ids.write("".join(f"{blob}\n" for blob in blobs).encode())
         ids.seek(0)
-        process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=root, stdin=ids,
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=root,
+            stdin=ids,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
         assert process.stdout is not None
         try:
-            for (blob, name), record in zip(blobs.items(), _batch_records(process.stdout),
-                                           strict=False):
+            for (blob, name), record in zip(
+                blobs.items(), _batch_records(process.stdout), strict=False
+            ):
                 if record is not None:
                     size, data = record
                     text = data.decode("utf-8", errors="ignore") if size <= MAX_FILE_BYTES else None

@@ -218,17 +218,25 @@ class Manifest:
             validate_slug(raw.get("slug", ""))
             example = raw.get("example", {})
             if isinstance(example, dict) and isinstance(example.get("authors"), list):
-                example = {**example, "authors": [
-                    _build(Author, a, where, f"example.authors[{i}]")
-                    for i, a in enumerate(example["authors"])]}
+                example = {
+                    **example,
+                    "authors": [
+                        _build(Author, a, where, f"example.authors[{i}]")
+                        for i, a in enumerate(example["authors"])
+                    ],
+                }
             manifest = cls(
                 slug=raw["slug"],
                 source=_build(Source, raw.get("source", {}), where, "source"),
                 example=_build(ExampleInfo, example, where, "example"),
-                metrics=[_build(Metric, m, where, f"metrics[{i}]")
-                         for i, m in enumerate(_array(raw, "metrics", where))],
-                data=[_build(DataSource, d, where, f"data[{i}]")
-                      for i, d in enumerate(_array(raw, "data", where))],
+                metrics=[
+                    _build(Metric, m, where, f"metrics[{i}]")
+                    for i, m in enumerate(_array(raw, "metrics", where))
+                ],
+                data=[
+                    _build(DataSource, d, where, f"data[{i}]")
+                    for i, d in enumerate(_array(raw, "data", where))
+                ],
                 run=_build(RunConfig, raw.get("run", {}), where, "run"),
                 task=_build(TaskInfo, raw.get("task", {}), where, "task"),
                 hub=_build(HubInfo, raw.get("hub", {}), where, "hub"),
@@ -238,7 +246,8 @@ class Manifest:
             raise
         except (KeyError, TypeError, ValueError) as exc:
             raise ManifestError(
-                f"The manifest is malformed ({exc})", where=where,
+                f"The manifest is malformed ({exc})",
+                where=where,
                 fix="compare it with the layout documented in toolkit/manifest.py, or "
                 "regenerate it with `sprint new SOURCE --force`",
             ) from exc
@@ -260,14 +269,16 @@ class Manifest:
         path = Path(folder) / MANIFEST_NAME
         if not path.is_file():
             raise ManifestError(
-                f"No manifest found at {path}", where=str(path),
+                f"No manifest found at {path}",
+                where=str(path),
                 fix="scaffold the reproduction first with `sprint new SOURCE`",
             )
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ManifestError(
-                f"The manifest is not valid TOML ({exc})", where=str(path),
+                f"The manifest is not valid TOML ({exc})",
+                where=str(path),
                 fix="fix the TOML syntax at the position shown",
             ) from exc
         return cls.from_dict(raw, where=str(path))
@@ -277,7 +288,8 @@ def _build(cls: type, raw: Any, where: str, section: str) -> Any:
     """``cls(**raw)`` for one manifest section, every field checked against its type."""
     if not isinstance(raw, dict):
         raise ManifestError(
-            f"[{section}] is {describe(type(raw))}, not a table", where=where,
+            f"[{section}] is {describe(type(raw))}, not a table",
+            where=where,
             fix=f"write it as a TOML table ([{section}] or [[{section.split('[')[0]}]]) "
             "of keys and values",
         )
@@ -285,19 +297,22 @@ def _build(cls: type, raw: Any, where: str, section: str) -> Any:
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ManifestError(
-            f"Unknown key(s) {', '.join(unknown)} in [{section}]", where=where,
+            f"Unknown key(s) {', '.join(unknown)} in [{section}]",
+            where=where,
             fix=f"remove them or use one of: {', '.join(sorted(known))}",
         )
     try:
         built = cls(**raw)
     except TypeError as exc:
         raise ManifestError(
-            f"[{section}] is incomplete ({exc})", where=where,
+            f"[{section}] is incomplete ({exc})",
+            where=where,
             fix="add the missing keys shown",
         ) from exc
     if problems := type_problems(built) + _value_problems(built):
         raise ManifestError(
-            f"[{section}] has invalid values: " + "; ".join(problems), where=where,
+            f"[{section}] has invalid values: " + "; ".join(problems),
+            where=where,
             fix="correct the values named above (TOML numbers and true/false are unquoted)",
         )
     return built
@@ -308,7 +323,8 @@ def _array(raw: dict[str, Any], key: str, where: str) -> list[Any]:
     value = raw.get(key, [])
     if not isinstance(value, list):
         raise ManifestError(
-            f"{key} is {describe(type(value))}, not an array of tables", where=where,
+            f"{key} is {describe(type(value))}, not an array of tables",
+            where=where,
             fix=f"write each entry as its own [[{key}]] table",
         )
     return value
@@ -318,8 +334,8 @@ def _schema_version(raw: dict[str, Any], where: str) -> int:
     version = raw.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION or isinstance(version, bool):
         raise ManifestError(
-            f"schema_version = {version!r} is not a version this toolkit reads "
-            f"({SCHEMA_VERSION})", where=where,
+            f"schema_version = {version!r} is not a version this toolkit reads ({SCHEMA_VERSION})",
+            where=where,
             fix=f"set schema_version = {SCHEMA_VERSION} (unquoted), or update keras-sprint",
         )
     return version
@@ -349,8 +365,10 @@ def _value_problems(section: Any) -> list[str]:
             if required:
                 problems.append(f"{name} is empty: name a file in the reproduction folder")
         elif why := relative_path_problem(value):
-            problems.append(f"{name} = {value!r} {why}: name a file inside the reproduction "
-                            "folder, relative to it")
+            problems.append(
+                f"{name} = {value!r} {why}: name a file inside the reproduction "
+                "folder, relative to it"
+            )
 
     if isinstance(section, Source):
         choose("kind", SOURCE_KINDS)
@@ -363,8 +381,10 @@ def _value_problems(section: Any) -> list[str]:
     elif isinstance(section, TaskInfo):
         inside("vocabulary", required=False)
         if isinstance(section.kind, str) and not is_known_kind(section.kind):
-            problems.append(f"kind = {section.kind!r} is no task kind a card or Space knows "
-                            f"(e.g. {', '.join(SUGGESTED_KINDS)})")
+            problems.append(
+                f"kind = {section.kind!r} is no task kind a card or Space knows "
+                f"(e.g. {', '.join(SUGGESTED_KINDS)})"
+            )
     elif isinstance(section, Metric):
         choose("split", SPLITS)
         choose("direction", DIRECTIONS)

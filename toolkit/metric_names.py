@@ -13,8 +13,17 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["METRICS", "Direction", "MetricName", "canonical_name", "default_direction",
-           "is_bounded", "keras_keys", "lower_is_better", "normalise"]
+__all__ = [
+    "METRICS",
+    "Direction",
+    "MetricName",
+    "canonical_name",
+    "default_direction",
+    "is_bounded",
+    "keras_keys",
+    "lower_is_better",
+    "normalise",
+]
 
 Direction = Literal["higher", "lower"]
 
@@ -30,8 +39,17 @@ class MetricName:
 
 
 METRICS: tuple[MetricName, ...] = (
-    MetricName("accuracy", ("accuracy", "acc", "sparse_categorical_accuracy",
-                            "categorical_accuracy", "binary_accuracy"), bounded=True),
+    MetricName(
+        "accuracy",
+        (
+            "accuracy",
+            "acc",
+            "sparse_categorical_accuracy",
+            "categorical_accuracy",
+            "binary_accuracy",
+        ),
+        bounded=True,
+    ),
     MetricName("loss", ("loss",), "lower"),
     MetricName("mae", ("mae", "mean_absolute_error"), "lower"),
     MetricName("mse", ("mse", "mean_squared_error"), "lower"),
@@ -43,15 +61,17 @@ METRICS: tuple[MetricName, ...] = (
     MetricName("recall", ("recall",), bounded=True),
     MetricName("f1", ("f1", "f1_score"), bounded=True),
     MetricName("r2", ("r2", "r2_score")),
-    MetricName("iou", ("iou", "mean_iou", "mean_io_u", "one_hot_mean_io_u", "io_u"),
-               bounded=True),
+    MetricName("iou", ("iou", "mean_iou", "mean_io_u", "one_hot_mean_io_u", "io_u"), bounded=True),
     MetricName("mean iou", ("mean_iou", "mean_io_u", "one_hot_mean_io_u", "iou"), bounded=True),
     MetricName("dice", ("dice",), bounded=True),
     MetricName("ssim", ("ssim",), bounded=True),
     MetricName("psnr", ("psnr",)),
     MetricName("perplexity", ("perplexity",), "lower"),
-    MetricName("crossentropy", ("sparse_categorical_crossentropy", "categorical_crossentropy",
-                                "binary_crossentropy"), "lower"),
+    MetricName(
+        "crossentropy",
+        ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy"),
+        "lower",
+    ),
     MetricName("top-k accuracy", (), bounded=True),
     MetricName("error rate", ("error_rate",), "lower", bounded=True),
     MetricName("wer", ("wer",), "lower", bounded=True),
@@ -59,10 +79,28 @@ METRICS: tuple[MetricName, ...] = (
 )
 
 # Words that make any metric name lower-is-better (``val_reconstruction_loss``, ``kl div``).
-LOWER_WORDS = frozenset({
-    "loss", "error", "mae", "mse", "rmse", "mape", "smape", "msle", "perplexity",
-    "crossentropy", "wer", "cer", "divergence", "nll", "fid", "distance", "hinge", "bpd",
-})
+LOWER_WORDS = frozenset(
+    {
+        "loss",
+        "error",
+        "mae",
+        "mse",
+        "rmse",
+        "mape",
+        "smape",
+        "msle",
+        "perplexity",
+        "crossentropy",
+        "wer",
+        "cer",
+        "divergence",
+        "nll",
+        "fid",
+        "distance",
+        "hinge",
+        "bpd",
+    }
+)
 
 _BY_NAME = {re.sub(r"[^a-z0-9]+", "_", m.name): m for m in METRICS}
 # Every Keras key -> the metric it measures (the first metric listing a key owns it).

@@ -28,8 +28,19 @@ from toolkit.manifest import Manifest, Metric
 __all__ = ["code_hashes", "provenance", "target_record", "targets_digest"]
 
 # The fields of a metric that decide its verdict; any change to one moves the target.
-TARGET_FIELDS = ("name", "split", "value", "direction", "tolerance", "tolerance_kind",
-                 "qualifier", "required", "run_key", "rule", "alpha")
+TARGET_FIELDS = (
+    "name",
+    "split",
+    "value",
+    "direction",
+    "tolerance",
+    "tolerance_kind",
+    "qualifier",
+    "required",
+    "run_key",
+    "rule",
+    "alpha",
+)
 
 
 def target_record(metric: Metric) -> dict[str, Any]:
@@ -39,8 +50,9 @@ def target_record(metric: Metric) -> dict[str, Any]:
 
 def targets_digest(metrics: Iterable[Metric]) -> str:
     """A sha256 over the verdict-deciding fields of ``metrics``, in the manifest's order."""
-    canonical = json.dumps([target_record(m) for m in metrics], sort_keys=True,
-                           separators=(",", ":"), allow_nan=True)
+    canonical = json.dumps(
+        [target_record(m) for m in metrics], sort_keys=True, separators=(",", ":"), allow_nan=True
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -61,8 +73,10 @@ def _local_imports(path: Path, folder: Path) -> list[Path]:
     found = []
     for name in names:
         parts = name.split(".")
-        for candidate in (folder.joinpath(*parts).with_suffix(".py"),
-                          folder.joinpath(*parts, "__init__.py")):
+        for candidate in (
+            folder.joinpath(*parts).with_suffix(".py"),
+            folder.joinpath(*parts, "__init__.py"),
+        ):
             if candidate.is_file():
                 found.append(candidate)
                 break

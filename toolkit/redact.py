@@ -17,14 +17,16 @@ from collections.abc import Iterable, Iterator
 # hf_ + 30 or more letters and digits, mixed case (Hub tokens are random): placeholders such
 # as hf_xxxx... and snake_case names (hf_hub_download) do not match.
 HF_TOKEN_PATTERN = re.compile(
-    r"hf_(?=[A-Za-z0-9]*[A-Z])(?=[A-Za-z0-9]*[a-z])[A-Za-z0-9]{30,}(?![A-Za-z0-9])")
+    r"hf_(?=[A-Za-z0-9]*[A-Z])(?=[A-Za-z0-9]*[a-z])[A-Za-z0-9]{30,}(?![A-Za-z0-9])"
+)
 _START = r"(?<![A-Za-z0-9])"  # a prefix may follow `_` or `=`, not another letter or digit
 SECRET_PATTERNS: dict[str, re.Pattern[str]] = {
     "Hugging Face token": HF_TOKEN_PATTERN,
     "OpenAI-style key": re.compile(_START + r"sk-[A-Za-z0-9]{32,}(?![A-Za-z0-9])"),
     "AWS access key id": re.compile(_START + r"AKIA[0-9A-Z]{16}(?![A-Za-z0-9])"),
     "GitHub token": re.compile(
-        _START + r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9]{22,}_[A-Za-z0-9]{50,})"),
+        _START + r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9]{22,}_[A-Za-z0-9]{50,})"
+    ),
     "private key": re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH )?PRIVATE KEY-----"),
 }
 

@@ -79,8 +79,11 @@ def pack_runs(root: Path, summary_path: Path, archive: Path) -> list[tuple[str, 
     try:
         summary = json.loads(Path(summary_path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ArchiveError(f"Cannot read the batch summary ({exc})", where=str(summary_path),
-                           fix="pass the file `sprint run --all --summary FILE` wrote") from exc
+        raise ArchiveError(
+            f"Cannot read the batch summary ({exc})",
+            where=str(summary_path),
+            fix="pass the file `sprint run --all --summary FILE` wrote",
+        ) from exc
     runs = _run_folders(root, summary)
     sums: list[str] = []
     archive.parent.mkdir(parents=True, exist_ok=True)
@@ -107,14 +110,25 @@ def _member_path(name: str) -> tuple[str, str, str] | None:
     """(slug, run id, path inside the run) of a run member; ``None`` for the top files."""
     parts = PurePosixPath(name).parts
     if parts[:1] != (TOP,):
-        raise ArchiveError(f"The archive member {name!r} is outside {TOP}/",
-                           where=name, fix="pack runs with `sprint archive pack`")
+        raise ArchiveError(
+            f"The archive member {name!r} is outside {TOP}/",
+            where=name,
+            fix="pack runs with `sprint archive pack`",
+        )
     if len(parts) == 2 and parts[1] in (SUMS, SUMMARY):
         return None
-    if (len(parts) < 5 or parts[2] != RUNS_DIR or not SLUG_RE.fullmatch(parts[1])
-            or not _RUN_ID.fullmatch(parts[3]) or any(p in ("", ".", "..") for p in parts)):
-        raise ArchiveError(f"The archive member {name!r} is not a file of a run folder",
-                           where=name, fix="pack runs with `sprint archive pack`")
+    if (
+        len(parts) < 5
+        or parts[2] != RUNS_DIR
+        or not SLUG_RE.fullmatch(parts[1])
+        or not _RUN_ID.fullmatch(parts[3])
+        or any(p in ("", ".", "..") for p in parts)
+    ):
+        raise ArchiveError(
+            f"The archive member {name!r} is not a file of a run folder",
+            where=name,
+            fix="pack runs with `sprint archive pack`",
+        )
     return parts[1], parts[3], "/".join(parts[4:])
 
 
@@ -135,17 +149,22 @@ def import_runs(archive: Path, root: Path) -> tuple[list[ImportedRun], list[Refu
                 continue
             relative = "/".join(PurePosixPath(name).parts[1:])
             if expected.get(relative) != hashlib.sha256(data).hexdigest():
-                raise ArchiveError(f"{relative} does not match its SHA256SUMS entry",
-                                   where=str(archive), fix="pack the runs again; nothing was "
-                                   "imported")
+                raise ArchiveError(
+                    f"{relative} does not match its SHA256SUMS entry",
+                    where=str(archive),
+                    fix="pack the runs again; nothing was imported",
+                )
             runs[where[:2]] = runs.get(where[:2], 0) + 1
             target = Path(tmp) / where[0] / where[1] / where[2]
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         missing = sorted(set(expected) - {"/".join(PurePosixPath(n).parts[1:]) for n in files})
         if missing:
-            raise ArchiveError(f"{len(missing)} file(s) listed in SHA256SUMS are missing, e.g. "
-                               f"{missing[0]}", where=str(archive), fix="pack the runs again")
+            raise ArchiveError(
+                f"{len(missing)} file(s) listed in SHA256SUMS are missing, e.g. {missing[0]}",
+                where=str(archive),
+                fix="pack the runs again",
+            )
         imported, refused = [], []
         for (slug, run_id), count in runs.items():
             if reason := _refusal(root, slug, run_id, Path(tmp) / slug / run_id):
@@ -167,22 +186,30 @@ def _read_archive(archive: Path) -> dict[str, bytes]:
                 if member.isdir():
                     continue
                 if not member.isfile():
-                    raise ArchiveError(f"The archive member {member.name!r} is not a plain "
-                                       "file", where=str(archive),
-                                       fix="pack runs with `sprint archive pack`")
+                    raise ArchiveError(
+                        f"The archive member {member.name!r} is not a plain file",
+                        where=str(archive),
+                        fix="pack runs with `sprint archive pack`",
+                    )
                 _member_path(member.name)
                 extracted = tar.extractfile(member)
                 files[member.name] = extracted.read() if extracted else b""
     except (OSError, EOFError, tarfile.TarError, zlib.error) as exc:
-        raise ArchiveError(f"Cannot read the run archive ({exc})", where=str(archive),
-                           fix="pass the .tar.gz that scripts/gpu_verify.sh wrote") from exc
+        raise ArchiveError(
+            f"Cannot read the run archive ({exc})",
+            where=str(archive),
+            fix="pass the .tar.gz that scripts/gpu_verify.sh wrote",
+        ) from exc
     return files
 
 
 def _read_sums(data: bytes | None, archive: Path) -> dict[str, str]:
     if data is None:
-        raise ArchiveError(f"The archive has no {SUMS}", where=str(archive),
-                           fix="pack runs with `sprint archive pack`")
+        raise ArchiveError(
+            f"The archive has no {SUMS}",
+            where=str(archive),
+            fix="pack runs with `sprint archive pack`",
+        )
     sums = {}
     for line in data.decode("utf-8", "replace").splitlines():
         digest, _, path = line.partition("  ")
@@ -207,7 +234,9 @@ def _refusal(root: Path, slug: str, run_id: str, folder: Path) -> str:
     manifest = Manifest.load(repro)
     today = sha256_file(repro / manifest.run.script)
     if recorded != today:
-        return (f"it trained another {manifest.run.script} (sha256 {str(recorded)[:12]}, "
-                f"today {today[:12]}): check out the commit the runs were made from, or run "
-                "them again")
+        return (
+            f"it trained another {manifest.run.script} (sha256 {str(recorded)[:12]}, "
+            f"today {today[:12]}): check out the commit the runs were made from, or run "
+            "them again"
+        )
     return ""

@@ -114,7 +114,9 @@ class RunRecord:
         if problems:
             raise RunDataError(
                 f"run.json holds values the harness never writes: {'; '.join(problems)}",
-                where=str(path / "run.json"), fix=_RESTORE_FIX)
+                where=str(path / "run.json"),
+                fix=_RESTORE_FIX,
+            )
         return record
 
 
@@ -135,12 +137,16 @@ def abandoned(info: Mapping[str, Any]) -> str:
     started = process_start(pid)
     if started is not None and started == info.get("pid_start", started):
         return ""
-    return (f"abandoned: the sprint process (pid {pid}) ended without recording how the run "
-            "ended (killed?)")
+    return (
+        f"abandoned: the sprint process (pid {pid}) ended without recording how the run "
+        "ended (killed?)"
+    )
 
 
-_RESTORE_FIX = ("restore the file from git (`git checkout -- FILE`), or delete the run folder "
-                "and train again with `sprint run SLUG`")
+_RESTORE_FIX = (
+    "restore the file from git (`git checkout -- FILE`), or delete the run folder "
+    "and train again with `sprint run SLUG`"
+)
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -153,16 +159,21 @@ def read_json(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
-        raise RunDataError(f"{path.name} cannot be read ({exc})", where=str(path),
-                           fix=_RESTORE_FIX) from exc
+        raise RunDataError(
+            f"{path.name} cannot be read ({exc})", where=str(path), fix=_RESTORE_FIX
+        ) from exc
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise RunDataError(f"{path.name} is not valid JSON ({exc})", where=str(path),
-                           fix=_RESTORE_FIX) from exc
+        raise RunDataError(
+            f"{path.name} is not valid JSON ({exc})", where=str(path), fix=_RESTORE_FIX
+        ) from exc
     if not isinstance(data, dict):
-        raise RunDataError(f"{path.name} holds {type(data).__name__} where the harness writes "
-                           "a JSON object", where=str(path), fix=_RESTORE_FIX)
+        raise RunDataError(
+            f"{path.name} holds {type(data).__name__} where the harness writes a JSON object",
+            where=str(path),
+            fix=_RESTORE_FIX,
+        )
     return data
 
 

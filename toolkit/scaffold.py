@@ -93,8 +93,10 @@ def build_manifest(example: Example, slug: str) -> Manifest:
             extra_headers=dict(header.extra),
         ),
         metrics=[metric_from_claim(claim) for claim in example.metrics],
-        data=[DataSource(kind=d.kind, name=d.name, url=d.url, line=d.line)
-              for d in example.data_sources],
+        data=[
+            DataSource(kind=d.kind, name=d.name, url=d.url, line=d.line)
+            for d in example.data_sources
+        ],
         run=RunConfig(
             backend=example.backend,
             backend_note=example.backend_reason,
@@ -102,8 +104,11 @@ def build_manifest(example: Example, slug: str) -> Manifest:
             batch_size=example.batch_size,
             requirements=list(example.requirements),
         ),
-        task=TaskInfo(kind=example.task, class_names=list(example.class_names),
-                      notes=_class_names_note(example)),
+        task=TaskInfo(
+            kind=example.task,
+            class_names=list(example.class_names),
+            notes=_class_names_note(example),
+        ),
         hub=HubInfo(repo_id=f"{HUB_NAMESPACE}/{hub_name}", space_id=f"{HUB_NAMESPACE}/{hub_name}"),
     )
 
@@ -142,7 +147,8 @@ def metric_from_claim(claim: ReportedMetric) -> Metric:
         # outcome, and a claim that names no split is ambiguous: both are recorded for
         # comparison but not required unless the contributor says so.
         required=claim.origin != "output" and claim.explicit_split,
-        reason=reason if claim.explicit_split
+        reason=reason
+        if claim.explicit_split
         else reason + "; the text names no split (test assumed): confirm, then set required",
     )
 
@@ -156,8 +162,9 @@ def render_train_script(example: Example, source_label: str) -> str:
         *_wrap_words((header.title or "Keras example") + "."),
         "",
         *_wrap_words(f"Reproduction of {example.url or source_label}"),
-        *_wrap_words(f"Scaffolded by keras-sprint from {source_label} "
-                     f"(sha256 {example.sha256[:12]})."),
+        *_wrap_words(
+            f"Scaffolded by keras-sprint from {source_label} (sha256 {example.sha256[:12]})."
+        ),
         *_wrap_words(f"Original authors: {authors}."),
     ]
     lines = ['"""' + docstring[0], *docstring[1:], '"""', ""]
@@ -166,8 +173,9 @@ def render_train_script(example: Example, source_label: str) -> str:
             lines.append(cell.text.rstrip("\n"))
         elif cell.kind == "shell":
             lines.append("# Shell commands from the example (requirements are in the manifest):")
-            lines.extend(f"# $ {line.lstrip('!').strip()}" for line in cell.text.splitlines()
-                         if line.strip())
+            lines.extend(
+                f"# $ {line.lstrip('!').strip()}" for line in cell.text.splitlines() if line.strip()
+            )
         else:
             tag = "(hidden in the rendered page) " if cell.kind == "invisible" else ""
             lines.extend(_as_comment(tag + cell.text))
@@ -196,15 +204,21 @@ def _as_comment(text: str) -> list[str]:
 def render_contributor_readme(manifest: Manifest, example: Example) -> str:
     """The short ``README.md`` telling the contributor what to check next."""
     m = manifest
-    metrics = "\n".join(
-        f"- `{x.split} {x.name}` = {x.value:g} ({x.qualifier}, from the {x.origin}; "
-        f"tolerance {x.tolerance:g} {x.tolerance_kind}): \"{x.sentence.strip()}\""
-        for x in m.metrics
-    ) or "- none found: add the figures the example reports to `[[metrics]]` by hand"
+    metrics = (
+        "\n".join(
+            f"- `{x.split} {x.name}` = {x.value:g} ({x.qualifier}, from the {x.origin}; "
+            f'tolerance {x.tolerance:g} {x.tolerance_kind}): "{x.sentence.strip()}"'
+            for x in m.metrics
+        )
+        or "- none found: add the figures the example reports to `[[metrics]]` by hand"
+    )
     data = "\n".join(f"- {d.kind}: {d.url or d.name}" for d in m.data) or "- none found"
     findings = "\n".join(f"- line {f.line}: {f.message}" for f in example.findings) or "- none"
-    classes = (f"{', '.join(m.task.class_names)} ({example.class_names_reason})"
-               if m.task.class_names else "none found (set [task] class_names for a classifier)")
+    classes = (
+        f"{', '.join(m.task.class_names)} ({example.class_names_reason})"
+        if m.task.class_names
+        else "none found (set [task] class_names for a classifier)"
+    )
     return f"""# Reproduction: {m.example.title}
 
 Scaffolded by `sprint new` from `{m.source.path}`. Example page: {m.source.url or "unknown"}
@@ -343,8 +357,10 @@ def _unresolved(manifest: Manifest) -> list[str]:
     if manifest.task.kind == "unknown":
         gaps.append("task kind unknown: set [task] kind (e.g. image-classification)")
     elif is_classification(manifest.task.kind) and not manifest.task.class_names:
-        gaps.append("class names not found in the code: set [task] class_names, in the order "
-                    "of the model's outputs, so the Space answers with them")
+        gaps.append(
+            "class names not found in the code: set [task] class_names, in the order "
+            "of the model's outputs, so the Space answers with them"
+        )
     if manifest.run.epochs is None:
         gaps.append("epoch count not found: set [run] epochs")
     if not manifest.source.url:

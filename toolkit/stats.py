@@ -32,8 +32,10 @@ def _betacf(a: float, b: float, x: float) -> float:
     h = d
     for m in range(1, 400):
         m2 = 2 * m
-        for numerator in (m * (b - m) * x / ((a + m2 - 1) * (a + m2)),
-                          -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1))):
+        for numerator in (
+            m * (b - m) * x / ((a + m2 - 1) * (a + m2)),
+            -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1)),
+        ):
             d = 1.0 + numerator * d
             d = 1.0 / (d if abs(d) > tiny else tiny)
             c = 1.0 + numerator / c
@@ -50,8 +52,9 @@ def _betainc(a: float, b: float, x: float) -> float:
         return 0.0
     if x >= 1.0:
         return 1.0
-    log_front = (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-                 + a * math.log(x) + b * math.log1p(-x))
+    log_front = (
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
     if x < (a + 1.0) / (a + b + 2.0):
         return math.exp(log_front) * _betacf(a, b, x) / a
     return 1.0 - math.exp(log_front) * _betacf(b, a, 1.0 - x) / b
@@ -110,8 +113,14 @@ def interval(values: Sequence[float], confidence: float = 0.95) -> Interval:
     return Interval(n, mean, std, mean - half, mean + half, confidence)
 
 
-def non_inferiority(values: Sequence[float], reference: float, margin: float, *,
-                    higher_is_better: bool, alpha: float = 0.05) -> float | None:
+def non_inferiority(
+    values: Sequence[float],
+    reference: float,
+    margin: float,
+    *,
+    higher_is_better: bool,
+    alpha: float = 0.05,
+) -> float | None:
     """The one-sided p-value of "no worse than ``reference`` by ``margin``" (H0: worse by
     the margin or more); ``None`` with fewer than two values or no spread."""
     if len(values) < 2:
@@ -138,8 +147,9 @@ def seeds_needed(std: float, distance: float, alpha: float = 0.05, limit: int = 
     return limit
 
 
-def tost(a: Sequence[float], b: Sequence[float], margin: float,
-         alpha: float = 0.05) -> tuple[float, bool]:
+def tost(
+    a: Sequence[float], b: Sequence[float], margin: float, alpha: float = 0.05
+) -> tuple[float, bool]:
     """Two one-sided Welch tests that the means of ``a`` and ``b`` differ by less than
     ``margin``: (the larger p-value, whether equivalence is shown at ``alpha``)."""
     if len(a) < 2 or len(b) < 2:

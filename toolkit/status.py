@@ -38,10 +38,26 @@ from toolkit.errors import SprintError
 from toolkit.manifest import MANIFEST_NAME, Manifest, Metric
 from toolkit.runs import list_runs
 
-STEPS = ("scaffolded", "smoke_ok", "reproduced", "carded", "pushed", "space_generated",
-         "space_pushed")
-STAGES = ("error", "scaffolded", "smoke-ok", "reproduced-fail", "reproduced-pass", "carded",
-          "pushed", "space-generated", "space-pushed")
+STEPS = (
+    "scaffolded",
+    "smoke_ok",
+    "reproduced",
+    "carded",
+    "pushed",
+    "space_generated",
+    "space_pushed",
+)
+STAGES = (
+    "error",
+    "scaffolded",
+    "smoke-ok",
+    "reproduced-fail",
+    "reproduced-pass",
+    "carded",
+    "pushed",
+    "space-generated",
+    "space-pushed",
+)
 VERDICTS = ("pass", "fail", "no-run", "error")
 CARD_NAME = "README.md"
 SPACES_DIR = "spaces"
@@ -120,8 +136,7 @@ def collect(root: Path) -> list[ReproductionStatus]:
     from toolkit.card import hub_url
 
     hub = hub_url()  # $HF_ENDPOINT, as huggingface_hub reads it
-    folders = sorted(p for p in base.iterdir()
-                     if p.is_dir() and not p.name.startswith((".", "_")))
+    folders = sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
     return [_safe_status(folder, Path(root), hub) for folder in folders]
 
 
@@ -183,8 +198,12 @@ def reproduction_status(folder: Path, root: Path, *, hub: str = DEFAULT_HUB) -> 
 
 
 def _stage(steps: dict[str, bool], verdict: str) -> str:
-    order = [("space_pushed", "space-pushed"), ("space_generated", "space-generated"),
-             ("pushed", "pushed"), ("carded", "carded")]
+    order = [
+        ("space_pushed", "space-pushed"),
+        ("space_generated", "space-generated"),
+        ("pushed", "pushed"),
+        ("carded", "carded"),
+    ]
     for step, stage in order:
         if steps[step]:
             return stage
@@ -252,8 +271,9 @@ def _judge(status: ReproductionStatus, folder: Path, root: Path) -> None:
     status.run_group, status.runs = report.group, len(report.runs)
     status.seeds = [r.seed for r in report.runs if r.seed is not None]
     status.backend, status.hardware = report.backend, report.device
-    curves = next((r.path / "curves.png" for r in report.runs
-                   if (r.path / "curves.png").is_file()), None)
+    curves = next(
+        (r.path / "curves.png" for r in report.runs if (r.path / "curves.png").is_file()), None
+    )
     status.curves = _relative(curves, root) if curves else ""
     judged = {r.metric.key: r for r in report.results}
     for figure in status.metrics:
@@ -277,10 +297,16 @@ def _relative(path: Path, root: Path) -> str:
 def _reported(metric: Metric) -> MetricFigure:
     low, high = metric.bounds()
     return MetricFigure(
-        key=metric.key, name=metric.name, split=metric.split, reported=metric.value,
-        direction=metric.direction, tolerance=metric.tolerance,
-        tolerance_kind=metric.tolerance_kind, required=metric.required,
-        low=low if math.isfinite(low) else None, high=high if math.isfinite(high) else None,
+        key=metric.key,
+        name=metric.name,
+        split=metric.split,
+        reported=metric.value,
+        direction=metric.direction,
+        tolerance=metric.tolerance,
+        tolerance_kind=metric.tolerance_kind,
+        required=metric.required,
+        low=low if math.isfinite(low) else None,
+        high=high if math.isfinite(high) else None,
     )
 
 

@@ -4,16 +4,39 @@ from __future__ import annotations
 
 # Manifest task kinds -> the Hub's pipeline tags (kinds that already are tags map to themselves).
 PIPELINE_TAGS = {
-    tag: tag for tag in (
-        "image-classification", "text-classification", "tabular-classification",
-        "tabular-regression", "time-series-forecasting", "text-generation", "image-to-image",
-        "image-segmentation", "object-detection", "audio-classification",
-        "automatic-speech-recognition", "translation", "summarization", "question-answering",
-        "token-classification", "fill-mask", "text-to-image", "image-to-text",
-        "unconditional-image-generation", "depth-estimation", "feature-extraction",
-        "zero-shot-image-classification", "video-classification", "reinforcement-learning",
-        "sentence-similarity", "text-to-speech", "audio-to-audio", "keypoint-detection",
-        "mask-generation", "image-feature-extraction", "graph-ml",
+    tag: tag
+    for tag in (
+        "image-classification",
+        "text-classification",
+        "tabular-classification",
+        "tabular-regression",
+        "time-series-forecasting",
+        "text-generation",
+        "image-to-image",
+        "image-segmentation",
+        "object-detection",
+        "audio-classification",
+        "automatic-speech-recognition",
+        "translation",
+        "summarization",
+        "question-answering",
+        "token-classification",
+        "fill-mask",
+        "text-to-image",
+        "image-to-text",
+        "unconditional-image-generation",
+        "depth-estimation",
+        "feature-extraction",
+        "zero-shot-image-classification",
+        "video-classification",
+        "reinforcement-learning",
+        "sentence-similarity",
+        "text-to-speech",
+        "audio-to-audio",
+        "keypoint-detection",
+        "mask-generation",
+        "image-feature-extraction",
+        "graph-ml",
     )
 } | {
     "speech-recognition": "automatic-speech-recognition",
@@ -45,13 +68,28 @@ def pipeline_tag(task_kind: str) -> str | None:
 
 
 # Kinds an error message suggests.
-SUGGESTED_KINDS = ("image-classification", "text-classification", "time-series-forecasting",
-                   "tabular-regression", "image-to-image", "graph-ml", "generic")
+SUGGESTED_KINDS = (
+    "image-classification",
+    "text-classification",
+    "time-series-forecasting",
+    "tabular-regression",
+    "image-to-image",
+    "graph-ml",
+    "generic",
+)
 
 # Kinds with a meaning here but no Hub task (their demo is the generic one).
-KINDS_WITHOUT_HUB_TASK = ("anomaly-detection", "similarity", "similarity-learning",
-                          "metric-learning", "contrastive-learning", "representation-learning",
-                          "density-estimation", "generation", "regression")
+KINDS_WITHOUT_HUB_TASK = (
+    "anomaly-detection",
+    "similarity",
+    "similarity-learning",
+    "metric-learning",
+    "contrastive-learning",
+    "representation-learning",
+    "density-estimation",
+    "generation",
+    "regression",
+)
 
 
 def is_known_kind(task_kind: str) -> bool:
@@ -59,9 +97,12 @@ def is_known_kind(task_kind: str) -> bool:
     from toolkit.space.family import family_for, normalise_kind  # toolkit.space imports card
 
     name = normalise_kind(task_kind)
-    return (name in ("", "unknown", "generic") or pipeline_tag(task_kind) is not None
-            or name.replace("_", "-") in KINDS_WITHOUT_HUB_TASK
-            or family_for(task_kind) != "generic")
+    return (
+        name in ("", "unknown", "generic")
+        or pipeline_tag(task_kind) is not None
+        or name.replace("_", "-") in KINDS_WITHOUT_HUB_TASK
+        or family_for(task_kind) != "generic"
+    )
 
 
 def is_classification(task_kind: str) -> bool:

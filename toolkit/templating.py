@@ -13,8 +13,10 @@ from typing import Any
 
 _PACKAGE = Path(__file__).resolve().parent
 # An installed wheel first (its copy is the one that matches the code), then the source tree.
-TEMPLATES_DIR = next((p for p in (_PACKAGE / "templates", _PACKAGE.parent / "templates")
-                      if p.is_dir()), _PACKAGE.parent / "templates")
+TEMPLATES_DIR = next(
+    (p for p in (_PACKAGE / "templates", _PACKAGE.parent / "templates") if p.is_dir()),
+    _PACKAGE.parent / "templates",
+)
 
 
 def template_dirs(subfolder: str = "") -> list[Path]:
@@ -31,8 +33,11 @@ def environment(subfolder: str = "", *, autoescape: bool = False) -> Any:
 
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in template_dirs(subfolder)]),
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-        trim_blocks=True, lstrip_blocks=True, autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=autoescape,
     )
 
 

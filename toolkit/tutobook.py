@@ -27,7 +27,8 @@ SHELL_LINE = re.compile(r"^!(?!=)")
 MAGIC_LINE = re.compile(r"^%{1,2}[A-Za-z]")
 SHELL_MAGICS = ("pip", "conda", "sh", "bash", "system", "shell")
 IPYTHON_CALL = re.compile(
-    r"^get_ipython\(\)\.(system|getoutput|run_line_magic|run_cell_magic|magic)\((.*)\)\s*$")
+    r"^get_ipython\(\)\.(system|getoutput|run_line_magic|run_cell_magic|magic)\((.*)\)\s*$"
+)
 _LEXEME = re.compile(r"""\\.|\"\"\"|'''|"|'|#""")
 
 
@@ -87,7 +88,7 @@ def split_blocks(text: str) -> list[Block]:
 
 def _delimited_block(lines: list[str], i: int, opener: re.Match[str]) -> tuple[Block, int]:
     quote = opener.group(1)
-    rest = lines[i][opener.end():]
+    rest = lines[i][opener.end() :]
     if quote in rest:  # opened and closed on one line: """Some text."""
         content = rest[: rest.index(quote)].strip(quote[0])
         return Block("prose", i, [content] if content.strip() else [], opener=i), i + 1
@@ -179,7 +180,7 @@ def scan_line(line: str, in_string: str | None) -> tuple[str | None, str]:
                 break
             lexeme = match.group()
             if lexeme == "#":
-                out[match.start():] = " " * (len(line) - match.start())
+                out[match.start() :] = " " * (len(line) - match.start())
                 break
             pos = match.end()
             if not lexeme.startswith("\\"):
@@ -215,8 +216,8 @@ def code_view(text: str, blocks: list[Block] | None = None) -> tuple[list[str], 
     for block in blocks if blocks is not None else split_blocks(text):
         if block.kind != "code":
             continue
-        code[block.start: block.start + len(block.lines)] = block.lines
-        masked[block.start: block.start + len(block.masked)] = block.masked
+        code[block.start : block.start + len(block.lines)] = block.lines
+        masked[block.start : block.start + len(block.masked)] = block.masked
     return code, masked
 
 

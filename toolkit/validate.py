@@ -68,8 +68,12 @@ class Validation:
         return 1 if self.verdict == FAIL else 0
 
     def to_dict(self) -> dict:
-        return {"slug": self.slug, "verdict": self.verdict, "fixed": self.fixed,
-                "items": [asdict(item) for item in self.items]}
+        return {
+            "slug": self.slug,
+            "verdict": self.verdict,
+            "fixed": self.fixed,
+            "items": [asdict(item) for item in self.items],
+        }
 
 
 @dataclass
@@ -151,8 +155,12 @@ def check_run(ctx: Context) -> Item:
         return Item("run", FAIL, "no valid manifest to check against")
     runs = latest_set(ctx.repro_dir)
     if not runs:
-        return Item("run", FAIL, "no complete full run",
-                    [f"run it: sprint run {ctx.slug} --seeds {ctx.manifest.run.seeds}"])
+        return Item(
+            "run",
+            FAIL,
+            "no complete full run",
+            [f"run it: sprint run {ctx.slug} --seeds {ctx.manifest.run.seeds}"],
+        )
     from toolkit.check import check_reproduction
 
     missing = []
@@ -181,13 +189,23 @@ def check_card(ctx: Context) -> Item:
         return Item("card", FAIL, "no README.md", [f"render it: sprint card {ctx.slug}"])
     text = path.read_text(encoding="utf-8")
     if GENERATED_MARKER not in text:
-        return Item("card", FAIL, "README.md is not a model card rendered by `sprint card`",
-                    [f"render it: sprint card {ctx.slug} --force (the old file is backed up)"])
+        return Item(
+            "card",
+            FAIL,
+            "README.md is not a model card rendered by `sprint card`",
+            [f"render it: sprint card {ctx.slug} --force (the old file is backed up)"],
+        )
     if hand_edited(text):
-        return Item("card", FAIL, "the card was edited by hand outside its free-text sections "
-                    "(its numbers may no longer match the artifacts)",
-                    [f"re-render it: sprint card {ctx.slug} --force, and put prose in the "
-                     "sprint:free sections"])
+        return Item(
+            "card",
+            FAIL,
+            "the card was edited by hand outside its free-text sections "
+            "(its numbers may no longer match the artifacts)",
+            [
+                f"re-render it: sprint card {ctx.slug} --force, and put prose in the "
+                "sprint:free sections"
+            ],
+        )
     from huggingface_hub import ModelCard
 
     try:
@@ -202,40 +220,67 @@ def check_card(ctx: Context) -> Item:
         return Item("card", FAIL, f"the card cannot be re-rendered: {exc.message}")
     if checksum(fresh) != checksum(text):
         changed = _changed_lines(text, fresh)
-        return Item("card", FAIL, "the card is stale: a fresh render from the artifacts differs",
-                    changed[:8] + [f"re-render it: sprint card {ctx.slug}"])
-    return Item("card", PASS, f"rendered, valid front matter, {len(data.eval_results)} "
-                "model-index results, matches the artifacts")
+        return Item(
+            "card",
+            FAIL,
+            "the card is stale: a fresh render from the artifacts differs",
+            changed[:8] + [f"re-render it: sprint card {ctx.slug}"],
+        )
+    return Item(
+        "card",
+        PASS,
+        f"rendered, valid front matter, {len(data.eval_results)} "
+        "model-index results, matches the artifacts",
+    )
 
 
 def check_space(ctx: Context) -> Item:
     app = ctx.space_dir / "app.py"
     if not app.is_file():
-        return Item("space", FAIL, f"no {app.relative_to(ctx.root)}",
-                    [f"generate it: sprint space {ctx.slug}"])
+        return Item(
+            "space",
+            FAIL,
+            f"no {app.relative_to(ctx.root)}",
+            [f"generate it: sprint space {ctx.slug}"],
+        )
     requirements = ctx.space_dir / "requirements.txt"
-    lines = [] if not requirements.is_file() else [
-        line.split("#")[0].strip() for line in requirements.read_text().splitlines()]
+    lines = (
+        []
+        if not requirements.is_file()
+        else [line.split("#")[0].strip() for line in requirements.read_text().splitlines()]
+    )
     unpinned = [line for line in lines if line and "==" not in line and "@" not in line]
     if not requirements.is_file() or unpinned:
-        reason = ("requirements.txt is missing" if not requirements.is_file()
-                  else f"unpinned requirements: {', '.join(unpinned)}")
+        reason = (
+            "requirements.txt is missing"
+            if not requirements.is_file()
+            else f"unpinned requirements: {', '.join(unpinned)}"
+        )
         return Item("space", FAIL, reason)
     if mismatch := _answer_mismatch(ctx):
         return mismatch
     run = local_model_run(ctx.repro_dir)  # the smoke item's own run saves no model
     if run is None:
-        return Item("space", WARN, "requirements pinned; the app was not started: no run of "
-                    "this reproduction has its model.keras here (weights are not committed)")
+        return Item(
+            "space",
+            WARN,
+            "requirements pinned; the app was not started: no run of "
+            "this reproduction has its model.keras here (weights are not committed)",
+        )
     examples = len(read_json(ctx.space_dir / "space_config.json").get("examples") or [])
     started = _start_space(ctx.space_dir, run.model_path)
     if isinstance(started, list):
-        return Item("space", FAIL, "the app does not start or does not answer its examples",
-                    started)
+        return Item(
+            "space", FAIL, "the app does not start or does not answer its examples", started
+        )
     weights = " (smoke-run weights: this tests the app, not its predictions)" if run.smoke else ""
-    return Item("space", PASS, f"the app starts with {run.model_path.relative_to(ctx.root)} "
-                f"and answers its {examples} example(s) in {started:.0f} s{weights}; "
-                f"{len([x for x in lines if x])} pinned requirements")
+    return Item(
+        "space",
+        PASS,
+        f"the app starts with {run.model_path.relative_to(ctx.root)} "
+        f"and answers its {examples} example(s) in {started:.0f} s{weights}; "
+        f"{len([x for x in lines if x])} pinned requirements",
+    )
 
 
 def _answer_mismatch(ctx: Context) -> Item | None:
@@ -259,20 +304,34 @@ def _answer_mismatch(ctx: Context) -> Item | None:
     mode = config.get("series_mode")
     if mode == "classification" or (not mode and config.get("class_names")):
         return None
-    does = (f"answer in {mode!r} mode" if mode else
-            "forecast the next steps of the series (or reconstruct it, for an autoencoder)")
-    why = (f"its {CONFIG_NAME} sets series_mode = {mode!r}" if mode else
-           f"its {CONFIG_NAME} lists no class_names, and without them the app forecasts")
+    does = (
+        f"answer in {mode!r} mode"
+        if mode
+        else "forecast the next steps of the series (or reconstruct it, for an autoencoder)"
+    )
+    why = (
+        f"its {CONFIG_NAME} sets series_mode = {mode!r}"
+        if mode
+        else f"its {CONFIG_NAME} lists no class_names, and without them the app forecasts"
+    )
     if mode:
-        fix = (f"remove series_mode from spaces/{ctx.slug}/{CONFIG_NAME} (or set it to "
-               f"'classification'), or regenerate it: sprint space {ctx.slug} --force")
+        fix = (
+            f"remove series_mode from spaces/{ctx.slug}/{CONFIG_NAME} (or set it to "
+            f"'classification'), or regenerate it: sprint space {ctx.slug} --force"
+        )
     elif ctx.manifest and ctx.manifest.task.class_names:
         fix = f"the manifest lists class names but the Space predates them: sprint space {ctx.slug}"
     else:
-        fix = (f"set [task] class_names = [...] in reproductions/{ctx.slug}/{MANIFEST_NAME} "
-               f"(in the order of the model's outputs), then: sprint space {ctx.slug}")
-    return Item("space", FAIL, f"the Space would {does}, not classify: [task] kind is "
-                f"{kind!r}, but {why}", [f"fix: {fix}"])
+        fix = (
+            f"set [task] class_names = [...] in reproductions/{ctx.slug}/{MANIFEST_NAME} "
+            f"(in the order of the model's outputs), then: sprint space {ctx.slug}"
+        )
+    return Item(
+        "space",
+        FAIL,
+        f"the Space would {does}, not classify: [task] kind is {kind!r}, but {why}",
+        [f"fix: {fix}"],
+    )
 
 
 def _start_space(space_dir: Path, model: Path) -> float | list[str]:
@@ -284,8 +343,13 @@ def _start_space(space_dir: Path, model: Path) -> float | list[str]:
         log, port = Path(tmp) / "app.log", free_port()
         url = f"http://127.0.0.1:{port}/"
         start = time.monotonic()
-        process = start_app(space_dir, model_value=str(model), port=port, log_path=log,
-                            extra_env={"GRADIO_EXAMPLES_CACHE": str(Path(tmp) / "cache")})
+        process = start_app(
+            space_dir,
+            model_value=str(model),
+            port=port,
+            log_path=log,
+            extra_env={"GRADIO_EXAMPLES_CACHE": str(Path(tmp) / "cache")},
+        )
         try:
             wait_for_app(url, process, timeout=600)
             failures = try_examples(url, space_dir)
@@ -304,10 +368,18 @@ def check_hygiene(ctx: Context) -> Item:
     found = scan(ctx.root, [ctx.repro_dir, ctx.space_dir])
     scope = "scanned " + ", ".join(found.scope) if found.scope else "no files to scan"
     if found.problems:
-        return Item("hygiene", FAIL, f"{len(found.problems)} file problem(s); {scope}",
-                    found.problems + found.notes)
-    return Item("hygiene", WARN if found.notes else PASS,
-                f"no secrets, weights, data files or huge files; {scope}", found.notes)
+        return Item(
+            "hygiene",
+            FAIL,
+            f"{len(found.problems)} file problem(s); {scope}",
+            found.problems + found.notes,
+        )
+    return Item(
+        "hygiene",
+        WARN if found.notes else PASS,
+        f"no secrets, weights, data files or huge files; {scope}",
+        found.notes,
+    )
 
 
 def check_lint(ctx: Context) -> Item:
@@ -319,9 +391,21 @@ def check_lint(ctx: Context) -> Item:
         return Item("lint", WARN, "ruff is not installed: pip install ruff")
     # E402 is allowed: Keras 3 scripts set KERAS_BACKEND before importing keras.
     rules = ["--select", "E,F,W", "--ignore", "E402", "--line-length", "100"]
-    done = subprocess.run([ruff, "check", "--no-cache", "--output-format", "concise",
-                           "--isolated", *rules, *map(str, files)],
-                          cwd=ctx.root, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            ruff,
+            "check",
+            "--no-cache",
+            "--output-format",
+            "concise",
+            "--isolated",
+            *rules,
+            *map(str, files),
+        ],
+        cwd=ctx.root,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         issues = [line for line in done.stdout.splitlines() if line.strip()]
         return Item("lint", FAIL, f"ruff finds {len(issues) - 1} issue(s)", issues[:10])
@@ -329,7 +413,13 @@ def check_lint(ctx: Context) -> Item:
 
 
 CHECKLIST: tuple[Callable[[Context], Item], ...] = (
-    check_manifest, check_smoke, check_run, check_card, check_space, check_hygiene, check_lint,
+    check_manifest,
+    check_smoke,
+    check_run,
+    check_card,
+    check_space,
+    check_hygiene,
+    check_lint,
 )
 
 
@@ -337,8 +427,9 @@ CHECKLIST: tuple[Callable[[Context], Item], ...] = (
 ITEM_NAMES = tuple(check.__name__.removeprefix("check_") for check in CHECKLIST)
 
 
-def validate(root: Path, slug: str, *, smoke: bool = True, fix: bool = False,
-             only: tuple[str, ...] = ()) -> Validation:
+def validate(
+    root: Path, slug: str, *, smoke: bool = True, fix: bool = False, only: tuple[str, ...] = ()
+) -> Validation:
     """Run the checklist on ``reproductions/<slug>``; ``fix`` re-renders card and Space first.
 
     ``only`` restricts the checklist to the named items (the manifest is always read).
@@ -347,8 +438,11 @@ def validate(root: Path, slug: str, *, smoke: bool = True, fix: bool = False,
     if not (ctx.repro_dir / MANIFEST_NAME).is_file():
         from toolkit.errors import UsageError
 
-        raise UsageError(f"There is no reproduction named {slug!r}",
-                         where=str(ctx.repro_dir), fix="list them with `sprint status`")
+        raise UsageError(
+            f"There is no reproduction named {slug!r}",
+            where=str(ctx.repro_dir),
+            fix="list them with `sprint status`",
+        )
     fixed = apply_fixes(ctx) if fix else []
     items = []
     for check in CHECKLIST:
@@ -362,8 +456,13 @@ def validate(root: Path, slug: str, *, smoke: bool = True, fix: bool = False,
         except SprintError as exc:
             items.append(Item(name, FAIL, exc.message))
         except Exception as exc:  # an item must never hide the rest of the checklist
-            items.append(Item(name, FAIL, f"internal error in this check ({type(exc).__name__}:"
-                              f" {exc}); please report it"))
+            items.append(
+                Item(
+                    name,
+                    FAIL,
+                    f"internal error in this check ({type(exc).__name__}: {exc}); please report it",
+                )
+            )
     return Validation(slug, items, fixed)
 
 
@@ -376,8 +475,10 @@ def apply_fixes(ctx: Context) -> list[str]:
     try:
         result = write_card(ctx.repro_dir, force=True)
         if result.changed:
-            done.append(f"re-rendered {result.path.relative_to(ctx.root)}"
-                        + (f" (old card kept in {result.backup})" if result.backup else ""))
+            done.append(
+                f"re-rendered {result.path.relative_to(ctx.root)}"
+                + (f" (old card kept in {result.backup})" if result.backup else "")
+            )
     except SprintError as exc:
         done.append(f"could not re-render the card: {exc.message}")
     try:
@@ -392,9 +493,11 @@ def apply_fixes(ctx: Context) -> list[str]:
 def _changed_lines(old: str, new: str) -> list[str]:
     import difflib
 
-    return [line for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="",
-                                                  n=0)
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    return [
+        line
+        for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
 
 
 def to_json(validations: list[Validation]) -> str:

@@ -17,11 +17,16 @@ def print_example(example: Example, *, unresolved: list[str] | None = None) -> N
     say = partial(console.print, markup=False)
     h = example.header
     authors = ", ".join(f"{a.name} <{a.url}>" if a.url else a.name for a in h.authors) or "?"
-    console.print(f"{h.title}  ({example.source_kind}: {example.path or example.name})",
-                  style="bold", markup=False)
+    console.print(
+        f"{h.title}  ({example.source_kind}: {example.path or example.name})",
+        style="bold",
+        markup=False,
+    )
     say(f"  authors: {authors}")
-    say(f"  created: {h.date_created or '?'}   modified: {h.last_modified or '?'}   "
-                  f"accelerator: {h.accelerator or '?'}")
+    say(
+        f"  created: {h.date_created or '?'}   modified: {h.last_modified or '?'}   "
+        f"accelerator: {h.accelerator or '?'}"
+    )
     if h.description:
         say(f"  description: {h.description}")
     for key, value in h.extra.items():
@@ -37,9 +42,11 @@ def print_example(example: Example, *, unresolved: list[str] | None = None) -> N
         say("  reported metrics:")
         for m in example.metrics:
             epochs = f", {m.epochs} epochs" if m.epochs else ""
-            say(f"    - {m.split} {m.name} = {m.value:g} ({m.qualifier}{epochs}; "
-                f"{m.origin}, line {m.line or '?'})")
-            say(f"        \"{' '.join(m.sentence.split())}\"", style="dim")
+            say(
+                f"    - {m.split} {m.name} = {m.value:g} ({m.qualifier}{epochs}; "
+                f"{m.origin}, line {m.line or '?'})"
+            )
+            say(f'        "{" ".join(m.sentence.split())}"', style="dim")
     else:
         say("  reported metrics: none found")
 

@@ -22,8 +22,12 @@ from pathlib import Path
 def configure(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     pack = actions.add_parser("pack", help="pack the run folders a batch summary names")
-    pack.add_argument("--summary", type=Path, required=True,
-                      help="the JSON that `sprint run --all --summary FILE` wrote")
+    pack.add_argument(
+        "--summary",
+        type=Path,
+        required=True,
+        help="the JSON that `sprint run --all --summary FILE` wrote",
+    )
     pack.add_argument("--output", type=Path, required=True, help="the .tar.gz to write")
     imported = actions.add_parser("import", help="verify an archive and import its runs")
     imported.add_argument("archive", type=Path)

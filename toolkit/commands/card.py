@@ -28,16 +28,22 @@ from toolkit.project import reproduction_path
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("slug", metavar="SLUG",
-                        help="the reproduction (its folder name under reproductions/)")
-    parser.add_argument("--repo-id", metavar="ID",
-                        help="Hub repository the card links to (default: [hub] repo_id)")
-    parser.add_argument("--run", metavar="ID",
-                        help="describe this run or set (default: the newest complete set)")
+    parser.add_argument(
+        "slug", metavar="SLUG", help="the reproduction (its folder name under reproductions/)"
+    )
+    parser.add_argument(
+        "--repo-id", metavar="ID", help="Hub repository the card links to (default: [hub] repo_id)"
+    )
+    parser.add_argument(
+        "--run", metavar="ID", help="describe this run or set (default: the newest complete set)"
+    )
     parser.add_argument("--stdout", action="store_true", help="print the card, write nothing")
-    parser.add_argument("--force", action="store_true",
-                        help="overwrite edits made outside the free-text sections "
-                        "(the old README.md is saved under .backup/)")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite edits made outside the free-text sections "
+        "(the old README.md is saved under .backup/)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,13 +54,17 @@ def run(args: argparse.Namespace) -> int:
 
     repro_dir = reproduction_path(args.slug)
     if not (repro_dir / MANIFEST_NAME).is_file():
-        raise UsageError(f"No reproduction named {args.slug!r}", where=str(repro_dir),
-                         fix="check the name, or scaffold it with `sprint new EXAMPLE`")
+        raise UsageError(
+            f"No reproduction named {args.slug!r}",
+            where=str(repro_dir),
+            fix="check the name, or scaffold it with `sprint new EXAMPLE`",
+        )
     if args.repo_id:
         validate_repo_id(args.repo_id)
     # --stdout writes nothing, so it never needs to protect an edited README.md
-    card = prepare_card(repro_dir, force=args.force or args.stdout, repo_id=args.repo_id,
-                        run=args.run)
+    card = prepare_card(
+        repro_dir, force=args.force or args.stdout, repo_id=args.repo_id, run=args.run
+    )
     if args.stdout:
         sys.stdout.write(card.text)
         return 0

@@ -34,23 +34,44 @@ from toolkit.report_formats import FORMATS, render
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("slugs", nargs="*", metavar="SLUG",
-                        help="reproductions to check (default: the one the current folder is in)")
+    parser.add_argument(
+        "slugs",
+        nargs="*",
+        metavar="SLUG",
+        help="reproductions to check (default: the one the current folder is in)",
+    )
     parser.add_argument("--all", action="store_true", help="check every reproduction")
-    parser.add_argument("--changed", action="store_true",
-                        help="check the reproductions whose files changed since --base")
-    parser.add_argument("--base", default="origin/main", metavar="REF",
-                        help="the git ref --changed compares with (default: origin/main)")
-    parser.add_argument("--list", action="store_true",
-                        help="only print the selected reproductions (JSON with --format json)")
-    parser.add_argument("--run", metavar="ID",
-                        help="judge this run, or the set with this group id (one SLUG only)")
-    parser.add_argument("--format", choices=FORMATS, default="table",
-                        help="table (terminal), json, markdown (a PR comment) or junit (CI)")
-    parser.add_argument("--json", dest="format", action="store_const", const="json",
-                        help="same as --format json")
-    parser.add_argument("--output", type=Path, metavar="FILE",
-                        help="also write the report to FILE (atomically)")
+    parser.add_argument(
+        "--changed",
+        action="store_true",
+        help="check the reproductions whose files changed since --base",
+    )
+    parser.add_argument(
+        "--base",
+        default="origin/main",
+        metavar="REF",
+        help="the git ref --changed compares with (default: origin/main)",
+    )
+    parser.add_argument(
+        "--list",
+        action="store_true",
+        help="only print the selected reproductions (JSON with --format json)",
+    )
+    parser.add_argument(
+        "--run", metavar="ID", help="judge this run, or the set with this group id (one SLUG only)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="table (terminal), json, markdown (a PR comment) or junit (CI)",
+    )
+    parser.add_argument(
+        "--json", dest="format", action="store_const", const="json", help="same as --format json"
+    )
+    parser.add_argument(
+        "--output", type=Path, metavar="FILE", help="also write the report to FILE (atomically)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,12 +81,14 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(slugs) if args.format == "json" else "\n".join(slugs))
         return 0
     if args.run and len(slugs) != 1:
-        raise UsageError(f"--run names one run, but {len(slugs)} reproductions were selected",
-                         where="--run", fix="name exactly one SLUG with --run")
+        raise UsageError(
+            f"--run names one run, but {len(slugs)} reproductions were selected",
+            where="--run",
+            fix="name exactly one SLUG with --run",
+        )
     if args.changed and not slugs:
         print(f"No reproduction changed since {args.base}.", file=sys.stderr)
-    reports = [check_reproduction(reproduction_path(slug, root), run=args.run)
-               for slug in slugs]
+    reports = [check_reproduction(reproduction_path(slug, root), run=args.run) for slug in slugs]
     color = args.format == "table" and sys.stdout.isatty()
     print(render(reports, args.format, color=color), end="")
     if args.output:
@@ -81,16 +104,20 @@ def select_slugs(args: argparse.Namespace, root: Path) -> list[str]:
         reproduction_path(slug, root)  # validates the name
         if slug not in known:
             raise UsageError(
-                f"No reproduction named {slug!r}", where=str(root / "reproductions"),
-                fix=f"use one of: {', '.join(known)}" if known else
-                "scaffold one with `sprint new EXAMPLE`",
+                f"No reproduction named {slug!r}",
+                where=str(root / "reproductions"),
+                fix=f"use one of: {', '.join(known)}"
+                if known
+                else "scaffold one with `sprint new EXAMPLE`",
             )
     slugs = list(args.slugs)
     if args.all:
         if not known:
-            raise UsageError("There is no reproduction to check",
-                             where=str(root / "reproductions"),
-                             fix="scaffold one with `sprint new EXAMPLE`")
+            raise UsageError(
+                "There is no reproduction to check",
+                where=str(root / "reproductions"),
+                fix="scaffold one with `sprint new EXAMPLE`",
+            )
         slugs += known
     if args.changed:
         from toolkit.changed import changed_slugs
@@ -106,6 +133,9 @@ def _slug_of_cwd(root: Path) -> str:
     base = (root / "reproductions").resolve()
     if here.is_relative_to(base) and here != base:
         return here.relative_to(base).parts[0]
-    raise UsageError("No reproduction selected", where="the command line",
-                     fix="name one (`sprint check SLUG`), or use --all or "
-                     "--changed --base REF, or run it inside reproductions/<slug>/")
+    raise UsageError(
+        "No reproduction selected",
+        where="the command line",
+        fix="name one (`sprint check SLUG`), or use --all or "
+        "--changed --base REF, or run it inside reproductions/<slug>/",
+    )

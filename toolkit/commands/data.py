@@ -28,20 +28,28 @@ from pathlib import Path
 
 def configure(parser: argparse.ArgumentParser) -> None:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", metavar="DIR",
-                        help="mirror folder (default: $SPRINT_DATA_DIR, <root>/data-mirror)")
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="mirror folder (default: $SPRINT_DATA_DIR, <root>/data-mirror)",
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     add = actions.add_parser("add", parents=[common], help="stage a file under its origin URL")
     add.add_argument("url", help="the origin URL exactly as the script uses it")
-    add.add_argument("file", nargs="?", type=Path,
-                     help="the downloaded file (omit to download the URL now)")
+    add.add_argument(
+        "file", nargs="?", type=Path, help="the downloaded file (omit to download the URL now)"
+    )
     add.add_argument("--force", action="store_true", help="replace different staged content")
-    add.add_argument("--copy", action="store_true",
-                     help="copy the file (default: hard link when on the same disk)")
+    add.add_argument(
+        "--copy",
+        action="store_true",
+        help="copy the file (default: hard link when on the same disk)",
+    )
     listing = actions.add_parser("list", parents=[common], help="show the staged files")
     listing.add_argument("--json", action="store_true", help="print JSON")
-    verify = actions.add_parser("verify", parents=[common],
-                                help="re-hash every staged file against the index")
+    verify = actions.add_parser(
+        "verify", parents=[common], help="re-hash every staged file against the index"
+    )
     verify.add_argument("--json", action="store_true", help="print JSON")
     remove = actions.add_parser("remove", parents=[common], help="unstage a URL")
     remove.add_argument("url")
@@ -56,8 +64,10 @@ def run(args: argparse.Namespace) -> int:
             entry = mirror.download(args.url, force=args.force)
         else:
             entry = mirror.add(args.url, args.file, force=args.force, link=not args.copy)
-        print(f"staged {entry.url}\n  -> {mirror.root / entry.file} "
-              f"({_size(entry.size)}, sha256 {entry.sha256})")
+        print(
+            f"staged {entry.url}\n  -> {mirror.root / entry.file} "
+            f"({_size(entry.size)}, sha256 {entry.sha256})"
+        )
         return 0
     if args.action == "remove":
         entry = mirror.remove(args.url)
@@ -72,9 +82,18 @@ def run(args: argparse.Namespace) -> int:
 def _list(mirror, *, as_json: bool) -> int:
     entries = mirror.entries()
     if as_json:
-        print(json.dumps({"mirror": str(mirror.root),
-                          "files": {url: {"file": e.file, "sha256": e.sha256, "size": e.size}
-                                    for url, e in entries.items()}}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "mirror": str(mirror.root),
+                    "files": {
+                        url: {"file": e.file, "sha256": e.sha256, "size": e.size}
+                        for url, e in entries.items()
+                    },
+                },
+                indent=2,
+            )
+        )
         return 0
     if not entries:
         print(f"The mirror {mirror.root} is empty: stage files with `sprint data add URL FILE`.")
@@ -96,15 +115,27 @@ def _verify(mirror, *, as_json: bool) -> int:
     problems = mirror.verify()
     total = len(mirror.entries())
     if as_json:
-        print(json.dumps({"mirror": str(mirror.root), "checked": total,
-                          "problems": [{"url": e.url, "file": e.file, "problem": p}
-                                       for e, p in problems]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "mirror": str(mirror.root),
+                    "checked": total,
+                    "problems": [{"url": e.url, "file": e.file, "problem": p} for e, p in problems],
+                },
+                indent=2,
+            )
+        )
     else:
         for entry, problem in problems:
             print(f"BAD {entry.url} ({entry.file}): {problem}")
-        print(f"{total - len(problems)}/{total} staged file(s) match the index"
-              + ("" if not problems else "; re-stage the bad ones with "
-                 "`sprint data add URL FILE --force`"))
+        print(
+            f"{total - len(problems)}/{total} staged file(s) match the index"
+            + (
+                ""
+                if not problems
+                else "; re-stage the bad ones with `sprint data add URL FILE --force`"
+            )
+        )
     return 1 if problems else 0
 
 

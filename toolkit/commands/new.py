@@ -20,10 +20,14 @@ from toolkit.commands._example_args import add_source_arguments, load_from_args
 def configure(parser: argparse.ArgumentParser) -> None:
     add_source_arguments(parser)
     parser.add_argument("--slug", help="folder name under reproductions/ (default: file name)")
-    parser.add_argument("--force", action="store_true",
-                        help="regenerate an existing folder (edited files are backed up)")
-    parser.add_argument("--fix", action="store_true",
-                        help="apply mechanical fixes for removed APIs to train.py")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="regenerate an existing folder (edited files are backed up)",
+    )
+    parser.add_argument(
+        "--fix", action="store_true", help="apply mechanical fixes for removed APIs to train.py"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,8 +36,14 @@ def run(args: argparse.Namespace) -> int:
     from toolkit.scaffold import scaffold
 
     example = load_from_args(args)
-    result = scaffold(example, project_root(), slug=args.slug, force=args.force, fix=args.fix,
-                      source_label=args.source)
+    result = scaffold(
+        example,
+        project_root(),
+        slug=args.slug,
+        force=args.force,
+        fix=args.fix,
+        source_label=args.source,
+    )
     print_example(example, unresolved=result.unresolved)
     print(f"\nWrote {result.folder}: {', '.join(result.written)}")
     if result.backed_up:

@@ -36,22 +36,42 @@ from toolkit.project import reproduction_path
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("slug", metavar="SLUG",
-                        help="the reproduction (its folder name under reproductions/)")
-    parser.add_argument("--repo-id", metavar="ID",
-                        help="target repository NAMESPACE/NAME (default: [hub] repo_id)")
-    parser.add_argument("--private", action="store_true",
-                        help="create the repository private (an existing one keeps its visibility)")
-    parser.add_argument("--create-pr", action="store_true",
-                        help="open a pull request with the commit instead of pushing to main")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="list the files and sizes that would be uploaded; no network")
-    parser.add_argument("--run", metavar="ID",
-                        help="publish this run or set (default: the newest complete set)")
-    parser.add_argument("--timeout", type=float, metavar="SECONDS",
-                        help="give up on a Hub request after this long (default 120)")
-    parser.add_argument("--retries", type=int, metavar="N",
-                        help="attempts per Hub call on 429, 5xx and timeouts (default 4)")
+    parser.add_argument(
+        "slug", metavar="SLUG", help="the reproduction (its folder name under reproductions/)"
+    )
+    parser.add_argument(
+        "--repo-id", metavar="ID", help="target repository NAMESPACE/NAME (default: [hub] repo_id)"
+    )
+    parser.add_argument(
+        "--private",
+        action="store_true",
+        help="create the repository private (an existing one keeps its visibility)",
+    )
+    parser.add_argument(
+        "--create-pr",
+        action="store_true",
+        help="open a pull request with the commit instead of pushing to main",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list the files and sizes that would be uploaded; no network",
+    )
+    parser.add_argument(
+        "--run", metavar="ID", help="publish this run or set (default: the newest complete set)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="give up on a Hub request after this long (default 120)",
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        metavar="N",
+        help="attempts per Hub call on 429, 5xx and timeouts (default 4)",
+    )
     parser.add_argument("--json", action="store_true", help="print the plan or result as JSON")
 
 
@@ -63,12 +83,18 @@ def run(args: argparse.Namespace) -> int:
 
     repro_dir = reproduction_path(args.slug)
     if not (repro_dir / MANIFEST_NAME).is_file():
-        raise UsageError(f"No reproduction named {args.slug!r}", where=str(repro_dir),
-                         fix="check the name, or scaffold it with `sprint new EXAMPLE`")
+        raise UsageError(
+            f"No reproduction named {args.slug!r}",
+            where=str(repro_dir),
+            fix="check the name, or scaffold it with `sprint new EXAMPLE`",
+        )
     policy = RetryPolicy.from_env(timeout=args.timeout, attempts=args.retries)
     if policy.attempts < 1 or policy.timeout <= 0:
-        raise UsageError("--retries must be at least 1 and --timeout positive",
-                         where="the command line", fix="e.g. --retries 4 --timeout 120")
+        raise UsageError(
+            "--retries must be at least 1 and --timeout positive",
+            where="the command line",
+            fix="e.g. --retries 4 --timeout 120",
+        )
     with stage_push(repro_dir, repo_id=args.repo_id, run=args.run) as plan:
         if args.dry_run:
             _print_plan(plan, as_json=args.json)
@@ -89,18 +115,28 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_plan(plan: Any, *, as_json: bool) -> None:
     if as_json:
-        print(json.dumps({
-            "repo_id": plan.repo_id, "endpoint": plan.endpoint, "run": plan.run.run_id,
-            "total_size": plan.total_size,
-            "files": [{"path": f.path_in_repo, "size": f.size, "from": f.origin}
-                      for f in plan.files],
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "repo_id": plan.repo_id,
+                    "endpoint": plan.endpoint,
+                    "run": plan.run.run_id,
+                    "total_size": plan.total_size,
+                    "files": [
+                        {"path": f.path_in_repo, "size": f.size, "from": f.origin}
+                        for f in plan.files
+                    ],
+                },
+                indent=2,
+            )
+        )
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"Dry run: {len(plan.files)} files for {plan.endpoint}/{plan.repo_id}"
-                  " (nothing sent)")
+    table = Table(
+        title=f"Dry run: {len(plan.files)} files for {plan.endpoint}/{plan.repo_id} (nothing sent)"
+    )
     table.add_column("File in the repository", no_wrap=True)
     table.add_column("Size", justify="right")
     table.add_column("Bytes", justify="right")

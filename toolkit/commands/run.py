@@ -52,50 +52,96 @@ def _positive(text: str) -> int:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("slugs", nargs="*", metavar="SLUG",
-                        help="the reproduction(s) (folder name under reproductions/, or a path "
-                        "to a reproduction folder)")
+    parser.add_argument(
+        "slugs",
+        nargs="*",
+        metavar="SLUG",
+        help="the reproduction(s) (folder name under reproductions/, or a path "
+        "to a reproduction folder)",
+    )
     select = parser.add_argument_group("many reproductions")
     select.add_argument("--all", action="store_true", help="every reproduction")
-    select.add_argument("--changed", metavar="REF",
-                        help="the reproductions whose files changed since the merge base of REF")
-    select.add_argument("--jobs", type=_positive, default=None, metavar="N",
-                        help="jobs (one seed each) at a time (default 1); runs the batch mode")
-    select.add_argument("--force", action="store_true",
-                        help="run sets that are already complete for today's code and targets")
-    select.add_argument("--summary", metavar="FILE",
-                        help="write the batch's summary as JSON to FILE")
+    select.add_argument(
+        "--changed",
+        metavar="REF",
+        help="the reproductions whose files changed since the merge base of REF",
+    )
+    select.add_argument(
+        "--jobs",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="jobs (one seed each) at a time (default 1); runs the batch mode",
+    )
+    select.add_argument(
+        "--force",
+        action="store_true",
+        help="run sets that are already complete for today's code and targets",
+    )
+    select.add_argument(
+        "--summary", metavar="FILE", help="write the batch's summary as JSON to FILE"
+    )
     parser.add_argument("--set-stamp", metavar="STAMP", help=argparse.SUPPRESS)
-    parser.add_argument("--backend", choices=("tensorflow", "jax", "torch"),
-                        help="Keras backend (default: [run] backend, the script's "
-                        "KERAS_BACKEND, $KERAS_BACKEND, then tensorflow)")
-    parser.add_argument("--epochs", type=_positive, metavar="N",
-                        help="epochs per fit() call (default: [run] epochs, else the script's)")
-    parser.add_argument("--seed", type=int, default=0, metavar="S",
-                        help="first seed (default 0)")
-    parser.add_argument("--seeds", type=_positive, metavar="N",
-                        help="run seeds S..S+N-1, one process each (default: [run] seeds; "
-                        "1 with --smoke)")
-    parser.add_argument("--smoke", action="store_true",
-                        help="prove the script works: 1 epoch, a few batches; never counts "
-                        "as a reproduction")
-    parser.add_argument("--smoke-steps", type=_positive, metavar="N",
-                        help="batches per epoch and per evaluation in smoke mode "
-                        "(default: [run] smoke_steps, 5)")
-    parser.add_argument("--data-dir", metavar="DIR",
-                        help="data mirror folder (default: $SPRINT_DATA_DIR, <root>/data-mirror)")
-    parser.add_argument("--timeout", type=float, metavar="SECONDS",
-                        help="stop a run that takes longer (recorded as incomplete)")
-    parser.add_argument("--no-save-model", dest="save_model", action="store_false",
-                        help="do not write model.keras")
-    parser.add_argument("--quiet", action="store_true",
-                        help="do not echo the training output (train.log still has it)")
-    parser.add_argument("--install-requirements", action="store_true",
-                        help="pip install the manifest's [run] requirements and any package "
-                        "the script imports that is missing, before the run")
-    parser.add_argument("--json", action="store_true",
-                        help="print the outcomes as JSON on stdout (training output goes "
-                        "to stderr)")
+    parser.add_argument(
+        "--backend",
+        choices=("tensorflow", "jax", "torch"),
+        help="Keras backend (default: [run] backend, the script's "
+        "KERAS_BACKEND, $KERAS_BACKEND, then tensorflow)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=_positive,
+        metavar="N",
+        help="epochs per fit() call (default: [run] epochs, else the script's)",
+    )
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help="first seed (default 0)")
+    parser.add_argument(
+        "--seeds",
+        type=_positive,
+        metavar="N",
+        help="run seeds S..S+N-1, one process each (default: [run] seeds; 1 with --smoke)",
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="prove the script works: 1 epoch, a few batches; never counts as a reproduction",
+    )
+    parser.add_argument(
+        "--smoke-steps",
+        type=_positive,
+        metavar="N",
+        help="batches per epoch and per evaluation in smoke mode (default: [run] smoke_steps, 5)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="data mirror folder (default: $SPRINT_DATA_DIR, <root>/data-mirror)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="stop a run that takes longer (recorded as incomplete)",
+    )
+    parser.add_argument(
+        "--no-save-model", dest="save_model", action="store_false", help="do not write model.keras"
+    )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="do not echo the training output (train.log still has it)",
+    )
+    parser.add_argument(
+        "--install-requirements",
+        action="store_true",
+        help="pip install the manifest's [run] requirements and any package "
+        "the script imports that is missing, before the run",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the outcomes as JSON on stdout (training output goes to stderr)",
+    )
 
 
 def resolve_reproduction(name: str) -> Path:
@@ -109,9 +155,11 @@ def resolve_reproduction(name: str) -> Path:
     if not folder.is_dir():
         known = list_slugs()
         raise UsageError(
-            f"No reproduction named {name!r}", where=str(project_root() / "reproductions"),
-            fix=("pick one of: " + ", ".join(known)) if known else
-            "scaffold one first with `sprint new EXAMPLE`",
+            f"No reproduction named {name!r}",
+            where=str(project_root() / "reproductions"),
+            fix=("pick one of: " + ", ".join(known))
+            if known
+            else "scaffold one first with `sprint new EXAMPLE`",
         )
     return folder
 
@@ -126,16 +174,27 @@ def run(args: argparse.Namespace) -> int:
     if _batch_mode(args):
         return run_many(args)
     if not args.slugs:
-        raise UsageError("No reproduction was named", where="sprint run",
-                         fix="name one (sprint run mnist_convnet), or pass --all")
+        raise UsageError(
+            "No reproduction was named",
+            where="sprint run",
+            fix="name one (sprint run mnist_convnet), or pass --all",
+        )
     args.slug = args.slugs[0]
     folder = resolve_reproduction(args.slug)
     echo = None if args.quiet else (sys.stderr.buffer if args.json else sys.stdout.buffer)
     options = RunOptions(
-        backend=args.backend, epochs=args.epochs, seed=args.seed, seeds=args.seeds,
-        smoke=args.smoke, smoke_steps=args.smoke_steps, data_dir=args.data_dir,
-        timeout=args.timeout, save_model=args.save_model, echo=echo,
-        command=_command(args), set_stamp=args.set_stamp,
+        backend=args.backend,
+        epochs=args.epochs,
+        seed=args.seed,
+        seeds=args.seeds,
+        smoke=args.smoke,
+        smoke_steps=args.smoke_steps,
+        data_dir=args.data_dir,
+        timeout=args.timeout,
+        save_model=args.save_model,
+        echo=echo,
+        command=_command(args),
+        set_stamp=args.set_stamp,
         install_requirements=args.install_requirements,
     )
     outcomes = run_reproduction(folder, options)
@@ -159,8 +218,11 @@ def selected_slugs(args: argparse.Namespace) -> list[str]:
     if args.all:
         slugs += list_slugs()
     if not slugs:
-        raise UsageError("No reproduction was selected", where="sprint run",
-                         fix="name reproductions, or pass --all or --changed REF")
+        raise UsageError(
+            "No reproduction was selected",
+            where="sprint run",
+            fix="name reproductions, or pass --all or --changed REF",
+        )
     return list(dict.fromkeys(slugs))
 
 
@@ -175,12 +237,23 @@ def run_many(args: argparse.Namespace) -> int:
     from toolkit.project import project_root
 
     if args.set_stamp or args.seed:
-        raise UsageError("--seed and --set-stamp name one run, not a batch",
-                         where="sprint run", fix="drop them; a batch runs seeds 0..N-1")
+        raise UsageError(
+            "--seed and --set-stamp name one run, not a batch",
+            where="sprint run",
+            fix="drop them; a batch runs seeds 0..N-1",
+        )
     options = BatchOptions(
-        slugs=selected_slugs(args), root=project_root(), seeds=args.seeds,
-        jobs=args.jobs or 1, backend=args.backend, smoke=args.smoke, epochs=args.epochs,
-        data_dir=args.data_dir, timeout=args.timeout, force=args.force)
+        slugs=selected_slugs(args),
+        root=project_root(),
+        seeds=args.seeds,
+        jobs=args.jobs or 1,
+        backend=args.backend,
+        smoke=args.smoke,
+        epochs=args.epochs,
+        data_dir=args.data_dir,
+        timeout=args.timeout,
+        force=args.force,
+    )
     console = Console(stderr=args.json)
     with Live(console=console, refresh_per_second=2, transient=not console.is_terminal) as live:
         summary = run_batch(options, on_update=lambda jobs: live.update(progress_table(jobs)))
@@ -196,15 +269,23 @@ def run_many(args: argparse.Namespace) -> int:
 def _command(args: argparse.Namespace) -> list[str]:
     """The command line as given (options in canonical form), for env.json."""
     command = ["sprint", "run", args.slug]
-    for flag, value in (("--backend", args.backend), ("--epochs", args.epochs),
-                        ("--seeds", args.seeds), ("--smoke-steps", args.smoke_steps),
-                        ("--data-dir", args.data_dir), ("--timeout", args.timeout)):
+    for flag, value in (
+        ("--backend", args.backend),
+        ("--epochs", args.epochs),
+        ("--seeds", args.seeds),
+        ("--smoke-steps", args.smoke_steps),
+        ("--data-dir", args.data_dir),
+        ("--timeout", args.timeout),
+    ):
         if value is not None:
             command += [flag, str(value)]
     if args.seed:
         command += ["--seed", str(args.seed)]
-    command += [flag for flag, on in (("--smoke", args.smoke),
-                                      ("--no-save-model", not args.save_model)) if on]
+    command += [
+        flag
+        for flag, on in (("--smoke", args.smoke), ("--no-save-model", not args.save_model))
+        if on
+    ]
     return command
 
 
@@ -215,8 +296,10 @@ def _print_summary(outcomes: list) -> None:
 
     console = Console()
     complete = [o for o in outcomes if o.status == "complete"]
-    keys = sorted({(split, name) for o in outcomes for split, values in o.final.items()
-                   for name in values}, key=lambda k: (SPLIT_ORDER.get(k[0], 9), k[1]))
+    keys = sorted(
+        {(split, name) for o in outcomes for split, values in o.final.items() for name in values},
+        key=lambda k: (SPLIT_ORDER.get(k[0], 9), k[1]),
+    )
     if keys:
         table = Table(title="final metrics")
         table.add_column("split")
@@ -229,21 +312,29 @@ def _print_summary(outcomes: list) -> None:
         for split, name in keys:
             row = [split, name, *(_fmt(o.final.get(split, {}).get(name)) for o in outcomes)]
             if len(complete) > 1:
-                values = [v for o in complete
-                          if isinstance(v := o.final.get(split, {}).get(name), int | float)]
-                row.append(f"{statistics.mean(values):.4g} ± {statistics.stdev(values):.2g}"
-                           if len(values) > 1 else "")
+                values = [
+                    v
+                    for o in complete
+                    if isinstance(v := o.final.get(split, {}).get(name), int | float)
+                ]
+                row.append(
+                    f"{statistics.mean(values):.4g} ± {statistics.stdev(values):.2g}"
+                    if len(values) > 1
+                    else ""
+                )
             table.add_row(*row)
         console.print(table)
     for outcome in outcomes:
         color = STATUS_STYLE.get(outcome.status, "white")
-        console.print(f"[{color}]{outcome.status:<10}[/{color}] {outcome.path}",
-                      highlight=False, soft_wrap=True)
+        console.print(
+            f"[{color}]{outcome.status:<10}[/{color}] {outcome.path}",
+            highlight=False,
+            soft_wrap=True,
+        )
         if outcome.reason:
             console.print(f"  reason: {outcome.reason}", highlight=False, soft_wrap=True)
         for warning in outcome.warnings:
-            console.print(f"  [yellow]warning:[/yellow] {warning}", highlight=False,
-                          soft_wrap=True)
+            console.print(f"  [yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
 
 
 def _fmt(value: object) -> str:

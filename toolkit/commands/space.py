@@ -29,15 +29,23 @@ from toolkit.project import project_root, reproduction_path
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("slug", metavar="SLUG", help="the reproduction to demo")
-    parser.add_argument("--model", metavar="PATH_OR_REPO",
-                        help="a .keras file or a Hub repo id (default: the run the card publishes)")
-    parser.add_argument("--force", action="store_true",
-                        help="overwrite generated files even where you edited them")
-    parser.add_argument("--push", action="store_true",
-                        help="create or update the Space on the Hub, in one commit")
-    parser.add_argument("--space-id", metavar="OWNER/NAME",
-                        help="the Space to push to (default: [hub] space_id, else the model "
-                        "repo's owner with the slug as name)")
+    parser.add_argument(
+        "--model",
+        metavar="PATH_OR_REPO",
+        help="a .keras file or a Hub repo id (default: the run the card publishes)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite generated files even where you edited them"
+    )
+    parser.add_argument(
+        "--push", action="store_true", help="create or update the Space on the Hub, in one commit"
+    )
+    parser.add_argument(
+        "--space-id",
+        metavar="OWNER/NAME",
+        help="the Space to push to (default: [hub] space_id, else the model "
+        "repo's owner with the slug as name)",
+    )
     parser.add_argument("--private", action="store_true", help="create the Space as private")
     parser.add_argument("--serve", action="store_true", help="run the app locally afterwards")
     parser.add_argument("--port", type=int, default=7860, help="port for --serve (default 7860)")
@@ -52,12 +60,18 @@ def run(args: argparse.Namespace) -> int:
     plan = plan_space(repro_dir, root, model=args.model)
     written = write_space(plan, force=args.force)
     summary = {
-        "folder": str(plan.folder), "family": plan.family, "model_repo": plan.repo_id,
+        "folder": str(plan.folder),
+        "family": plan.family,
+        "model_repo": plan.repo_id,
         "model": plan.model.app_value if plan.model else None,
         "model_origin": plan.model.origin if plan.model else "the manifest's [hub] repo_id",
-        "requirements": plan.pins.requirements, "pinned_from": plan.pins.source,
-        "written": written.written, "unchanged": written.unchanged, "kept": written.kept,
-        "removed": written.removed, "warnings": plan.warnings,
+        "requirements": plan.pins.requirements,
+        "pinned_from": plan.pins.source,
+        "written": written.written,
+        "unchanged": written.unchanged,
+        "kept": written.kept,
+        "removed": written.removed,
+        "warnings": plan.warnings,
     }
     if args.push:
         summary["space_id"], summary["space_commit"] = push(plan, repro_dir, args)
@@ -73,18 +87,24 @@ def run(args: argparse.Namespace) -> int:
 def print_summary(summary: dict) -> None:
     from toolkit.space import FAMILIES
 
-    print(f"Space written to {summary['folder']} ({summary['family']}: "
-          f"{FAMILIES[summary['family']]})")
-    print(f"  model: {summary['model'] or 'hf://' + summary['model_repo']} "
-          f"(from {summary['model_origin']})")
-    print(f"  requirements: {', '.join(summary['requirements'])}; pinned to "
-          f"{summary['pinned_from']}")
+    print(
+        f"Space written to {summary['folder']} ({summary['family']}: {FAMILIES[summary['family']]})"
+    )
+    print(
+        f"  model: {summary['model'] or 'hf://' + summary['model_repo']} "
+        f"(from {summary['model_origin']})"
+    )
+    print(
+        f"  requirements: {', '.join(summary['requirements'])}; pinned to {summary['pinned_from']}"
+    )
     for key in ("written", "unchanged", "removed"):
         if summary[key]:
             print(f"  {key}: {', '.join(summary[key])}")
     if summary["kept"]:
-        print(f"  kept (edited by hand; --force regenerates them): {', '.join(summary['kept'])}",
-              file=sys.stderr)
+        print(
+            f"  kept (edited by hand; --force regenerates them): {', '.join(summary['kept'])}",
+            file=sys.stderr,
+        )
     for warning in summary["warnings"]:
         print(f"  warning: {warning}", file=sys.stderr)
     if "space_commit" in summary:
@@ -101,11 +121,16 @@ def push(plan, repro_dir, args: argparse.Namespace) -> tuple[str, str]:
     space_id = args.space_id or manifest.hub.space_id or (f"{owner}/{plan.slug}" if owner else "")
     if not space_id:
         raise UsageError(
-            "No Space id to push to", where="--space-id / [hub] space_id",
+            "No Space id to push to",
+            where="--space-id / [hub] space_id",
             fix="pass --space-id OWNER/NAME or push the model first (`sprint push`)",
         )
-    commit = push_space(plan.folder, space_id, private=args.private,
-                        message=f"Space for the keras-sprint reproduction {plan.slug}")
+    commit = push_space(
+        plan.folder,
+        space_id,
+        private=args.private,
+        message=f"Space for the keras-sprint reproduction {plan.slug}",
+    )
     record_space_push(repro_dir, space_id, commit)
     return space_id, commit
 

@@ -45,31 +45,60 @@ if TYPE_CHECKING:
 PAGE_MARKER = '<meta name="generator" content="keras-sprint status">'
 ASSETS = ("style.css", "status.js")
 STAGE_STYLE = {
-    "error": "bold red", "scaffolded": "dim", "smoke-ok": "cyan", "reproduced-fail": "red",
-    "reproduced-pass": "green", "carded": "green", "pushed": "blue", "space-generated": "magenta",
+    "error": "bold red",
+    "scaffolded": "dim",
+    "smoke-ok": "cyan",
+    "reproduced-fail": "red",
+    "reproduced-pass": "green",
+    "carded": "green",
+    "pushed": "blue",
+    "space-generated": "magenta",
     "space-pushed": "bold magenta",
 }
-STEP_LABELS = {"scaffolded": "new", "smoke_ok": "smoke", "reproduced": "run", "carded": "card",
-               "pushed": "hub", "space_generated": "app", "space_pushed": "space"}
-STEP_TITLES = {"scaffolded": "scaffolded (sprint new)", "smoke_ok": "smoke run completed",
-               "reproduced": "full run set completed", "carded": "model card rendered",
-               "pushed": "pushed to the Hub", "space_generated": "Space app generated",
-               "space_pushed": "Space pushed"}
+STEP_LABELS = {
+    "scaffolded": "new",
+    "smoke_ok": "smoke",
+    "reproduced": "run",
+    "carded": "card",
+    "pushed": "hub",
+    "space_generated": "app",
+    "space_pushed": "space",
+}
+STEP_TITLES = {
+    "scaffolded": "scaffolded (sprint new)",
+    "smoke_ok": "smoke run completed",
+    "reproduced": "full run set completed",
+    "carded": "model card rendered",
+    "pushed": "pushed to the Hub",
+    "space_generated": "Space app generated",
+    "space_pushed": "Space pushed",
+}
 MARKS = {"pass": "✓", "fail": "✗", "missing": "✗ missing"}
 VERDICT_STYLE = {"pass": "green", "fail": "red", "error": "bold red", "no-run": "dim"}
 WIDE_COLUMNS = 140  # narrower terminals get one line per reproduction
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true",
-                        help="print a JSON list (keys above) instead of the table")
-    parser.add_argument("--html", metavar="DIR", type=Path,
-                        help="also write DIR/index.html and DIR/assets/ (a static page)")
-    parser.add_argument("--wide", action="store_true",
-                        help="every figure, run and link (the default when the terminal has "
-                        f"{WIDE_COLUMNS}+ columns)")
-    parser.add_argument("--force", action="store_true",
-                        help="overwrite DIR/index.html even if sprint status did not write it")
+    parser.add_argument(
+        "--json", action="store_true", help="print a JSON list (keys above) instead of the table"
+    )
+    parser.add_argument(
+        "--html",
+        metavar="DIR",
+        type=Path,
+        help="also write DIR/index.html and DIR/assets/ (a static page)",
+    )
+    parser.add_argument(
+        "--wide",
+        action="store_true",
+        help="every figure, run and link (the default when the terminal has "
+        f"{WIDE_COLUMNS}+ columns)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite DIR/index.html even if sprint status did not write it",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -113,8 +142,9 @@ def figure_line(m: MetricFigure, *, compact: bool = False) -> str:
     return f"{name} {fmt(m.reported)} → {reproduced}{n} {mark}{optional}".rstrip()
 
 
-def print_sheet(rows: list[ReproductionStatus], *, wide: bool = False,
-                console: Console | None = None) -> None:
+def print_sheet(
+    rows: list[ReproductionStatus], *, wide: bool = False, console: Console | None = None
+) -> None:
     """The wide table when asked for or when the terminal has room, else the compact one."""
     from rich.console import Console
 
@@ -146,11 +176,17 @@ def print_compact(rows: list[ReproductionStatus], console: Console) -> None:
     slug_width = min(max(len(r.slug) for r in rows), 22)
     stage_width = max(len(r.stage) for r in rows)
     verdict_width = max(len(r.verdict) for r in rows)
-    console.print(Text(f"{'reproduction':<{slug_width}}  {'stage':<{stage_width}}  "
-                       f"{'check':<{verdict_width}}  reported → reproduced", style="bold"),
-                  no_wrap=True, overflow="ellipsis")
+    console.print(
+        Text(
+            f"{'reproduction':<{slug_width}}  {'stage':<{stage_width}}  "
+            f"{'check':<{verdict_width}}  reported → reproduced",
+            style="bold",
+        ),
+        no_wrap=True,
+        overflow="ellipsis",
+    )
     for r in rows:
-        slug = r.slug if len(r.slug) <= slug_width else r.slug[:slug_width - 1] + "…"
+        slug = r.slug if len(r.slug) <= slug_width else r.slug[: slug_width - 1] + "…"
         line = Text(f"{slug:<{slug_width}}  ")
         line.append(f"{r.stage:<{stage_width}}", style=STAGE_STYLE.get(r.stage, ""))
         verdict = "" if r.stage == "error" else r.verdict
@@ -158,8 +194,9 @@ def print_compact(rows: list[ReproductionStatus], console: Console) -> None:
         line.append(headline(r), style="red" if r.error else "")
         console.print(line, no_wrap=True, overflow="ellipsis")
     _print_summary(rows, console)
-    console.print("Details: `sprint status --wide`, or `sprint check SLUG`.", style="dim",
-                  highlight=False)
+    console.print(
+        "Details: `sprint status --wide`, or `sprint check SLUG`.", style="dim", highlight=False
+    )
 
 
 def print_table(rows: list[ReproductionStatus], console: Console | None = None) -> None:
@@ -173,8 +210,13 @@ def print_table(rows: list[ReproductionStatus], console: Console | None = None) 
     if not rows:
         console.print("No reproductions yet: start one with `sprint new EXAMPLE`.")
         return
-    table = Table(title="Sprint status", title_justify="left", box=box.SIMPLE_HEAD,
-                  padding=(0, 1), pad_edge=False)
+    table = Table(
+        title="Sprint status",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        pad_edge=False,
+    )
     table.add_column("reproduction", overflow="fold", min_width=12, ratio=2)
     table.add_column("stage · check", no_wrap=True)
     table.add_column("reported → reproduced", overflow="fold", ratio=4)
@@ -204,8 +246,11 @@ def _print_summary(rows: list[ReproductionStatus], console: Console) -> None:
     counts = summary(rows)
     stages = ", ".join(f"{counts[s]} {s}" for s in STAGES if counts[s])
     plural = "" if counts["total"] == 1 else "s"
-    console.print(f"{counts['total']} reproduction{plural}: {stages}; "
-                  f"{counts['pass']} pass, {counts['fail']} fail", highlight=False)
+    console.print(
+        f"{counts['total']} reproduction{plural}: {stages}; "
+        f"{counts['pass']} pass, {counts['fail']} fail",
+        highlight=False,
+    )
 
 
 def _seeds(seeds: list[int]) -> str:
@@ -231,8 +276,9 @@ def _space_cell(r: ReproductionStatus) -> str:
 # -- static page ---------------------------------------------------------------------
 
 
-def write_html(rows: list[ReproductionStatus], out_dir: Path, *, root: Path,
-               force: bool = False) -> Path:
+def write_html(
+    rows: list[ReproductionStatus], out_dir: Path, *, root: Path, force: bool = False
+) -> Path:
     """Write ``out_dir/index.html`` and ``out_dir/assets/``; return the page's path.
 
     Curve images are copied (not re-encoded) to ``assets/curves/<slug>.png`` and shown as
@@ -250,21 +296,33 @@ def write_html(rows: list[ReproductionStatus], out_dir: Path, *, root: Path,
             fix="choose another --html folder, or pass --force to overwrite it",
         )
     if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"{out_dir} is a file, not a folder", where="--html",
-                         fix="give a folder path, e.g. --html site/")
+        raise UsageError(
+            f"{out_dir} is a file, not a folder",
+            where="--html",
+            fix="give a folder path, e.g. --html site/",
+        )
     for name in ASSETS:
         data = template_path("status", name).read_bytes()
         dest = out_dir / "assets" / name
         if not dest.is_file() or dest.read_bytes() != data:
             atomic_write_bytes(dest, data)
-    thumbs = {r.slug: _copy_curves(Path(root) / r.curves, out_dir / "assets" / "curves",
-                                   r.slug) for r in rows if r.curves}
+    thumbs = {
+        r.slug: _copy_curves(Path(root) / r.curves, out_dir / "assets" / "curves", r.slug)
+        for r in rows
+        if r.curves
+    }
 
     env = environment("status", autoescape=True)
     env.filters["fmt"] = fmt
     html = env.get_template("index.html.j2").render(
-        rows=rows, thumbs=thumbs, counts=summary(rows), stages=STAGES, marker=PAGE_MARKER,
-        marks=MARKS, step_labels=STEP_LABELS, step_titles=STEP_TITLES,
+        rows=rows,
+        thumbs=thumbs,
+        counts=summary(rows),
+        stages=STAGES,
+        marker=PAGE_MARKER,
+        marks=MARKS,
+        step_labels=STEP_LABELS,
+        step_titles=STEP_TITLES,
         root_name=Path(root).resolve().name,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )

@@ -25,12 +25,21 @@ ICONS = {"pass": "✅", "fail": "❌", "warn": "⚠️"}
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("slug", metavar="SLUG", help="the reproduction under reproductions/")
     parser.add_argument("--format", choices=("table", "json", "markdown"), default="table")
-    parser.add_argument("--fix", action="store_true",
-                        help="re-render the card and regenerate the Space before checking")
-    parser.add_argument("--no-smoke", dest="smoke", action="store_false",
-                        help="do not run train.py in smoke mode")
-    parser.add_argument("--only", metavar="ITEMS", type=_items, default=(),
-                        help="comma-separated items to run, e.g. card,space")
+    parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="re-render the card and regenerate the Space before checking",
+    )
+    parser.add_argument(
+        "--no-smoke", dest="smoke", action="store_false", help="do not run train.py in smoke mode"
+    )
+    parser.add_argument(
+        "--only",
+        metavar="ITEMS",
+        type=_items,
+        default=(),
+        help="comma-separated items to run, e.g. card,space",
+    )
 
 
 def _items(text: str) -> tuple[str, ...]:
@@ -40,7 +49,8 @@ def _items(text: str) -> tuple[str, ...]:
     unknown = [n for n in names if n not in ITEM_NAMES]
     if unknown:
         raise argparse.ArgumentTypeError(
-            f"unknown item(s) {', '.join(unknown)}; choose from {', '.join(ITEM_NAMES)}")
+            f"unknown item(s) {', '.join(unknown)}; choose from {', '.join(ITEM_NAMES)}"
+        )
     return names
 
 
@@ -48,8 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from toolkit.project import project_root
     from toolkit.validate import to_json, validate
 
-    result = validate(project_root(), args.slug, smoke=args.smoke, fix=args.fix,
-                      only=args.only)
+    result = validate(project_root(), args.slug, smoke=args.smoke, fix=args.fix, only=args.only)
     if args.format == "json":
         print(to_json([result]))
     elif args.format == "markdown":
@@ -62,8 +71,12 @@ def run(args: argparse.Namespace) -> int:
 def markdown(result) -> str:
     """The pull-request comment a review bot posts."""
     word = {"pass": "passes", "warn": "passes with warnings", "fail": "fails"}[result.verdict]
-    lines = [f"### {ICONS[result.verdict]} `sprint validate {result.slug}` {word}", "",
-             "| item | verdict | reason |", "|---|---|---|"]
+    lines = [
+        f"### {ICONS[result.verdict]} `sprint validate {result.slug}` {word}",
+        "",
+        "| item | verdict | reason |",
+        "|---|---|---|",
+    ]
     for item in result.items:
         reason = item.reason.replace("|", "\\|").replace("\n", " ")
         lines.append(f"| {item.name} | {ICONS[item.status]} {item.status} | {reason} |")

@@ -69,8 +69,9 @@ def _cap(steps: int | None, limit: int) -> int:
 class Capture:
     """The state of one child run, and the ``fit``/``evaluate`` patches that fill it."""
 
-    def __init__(self, run_dir: Path, *, epochs: int | None = None,
-                 smoke_steps: int | None = None) -> None:
+    def __init__(
+        self, run_dir: Path, *, epochs: int | None = None, smoke_steps: int | None = None
+    ) -> None:
         self.run_dir = Path(run_dir)
         self.epochs_override = epochs
         self.smoke_steps = smoke_steps
@@ -136,13 +137,15 @@ class Capture:
                 capture._fit_depth -= 1
                 capture.fit_seconds += elapsed
                 capture.last_model = model
-                capture.fits.append({
-                    "model": getattr(model, "name", type(model).__name__),
-                    "initial_epoch": arguments.get("initial_epoch") or 0,
-                    "epochs": arguments.get("epochs"),
-                    "epochs_run": len(capture.epochs) - first_epoch,
-                    "seconds": round(elapsed, 3),
-                })
+                capture.fits.append(
+                    {
+                        "model": getattr(model, "name", type(model).__name__),
+                        "initial_epoch": arguments.get("initial_epoch") or 0,
+                        "epochs": arguments.get("epochs"),
+                        "epochs_run": len(capture.epochs) - first_epoch,
+                        "seconds": round(elapsed, 3),
+                    }
+                )
             if capture.nan_reason:  # training stopped; the script must not go on
                 raise NaNLossError(capture.nan_reason)
             return history
@@ -236,8 +239,7 @@ class Capture:
         if model is None:
             self.model_info = {"saved": False, "error": "no model was trained with fit()"}
             return
-        info: dict[str, Any] = {"class": type(model).__name__,
-                                "name": getattr(model, "name", "")}
+        info: dict[str, Any] = {"class": type(model).__name__, "name": getattr(model, "name", "")}
         with contextlib.suppress(Exception):  # unbuilt models cannot count
             info["params"] = int(model.count_params())
         try:
@@ -251,8 +253,10 @@ class Capture:
     def to_dict(self) -> dict[str, Any]:
         warnings = list(self.warnings)
         if not self.fits:
-            warnings.append("the script never called keras Model.fit(): no training "
-                            "history was captured (custom training loops are not recorded)")
+            warnings.append(
+                "the script never called keras Model.fit(): no training "
+                "history was captured (custom training loops are not recorded)"
+            )
         return {
             "epochs": self.epochs,
             "steps": self.steps,
@@ -292,6 +296,7 @@ def _with_callback(callbacks: Any, callback: Any) -> Any:
 
 def _timed(method: Any) -> Any:
     """Add the hook's own running time to ``capture.hook_seconds`` (the harness' cost)."""
+
     @functools.wraps(method)
     def timed(self: Any, *args: Any, **kwargs: Any) -> None:
         started = time.perf_counter()
@@ -341,15 +346,19 @@ def _recorders() -> tuple[type, type]:
                 self.capture.nan_reason = (
                     # Logs may reach this (worker-thread) callback a batch late: "seen at".
                     f"NaN loss at epoch {len(self.capture.epochs) + 1} "
-                    f"(seen at batch {batch + 1}): loss became {(logs or {}).get('loss')}")
+                    f"(seen at batch {batch + 1}): loss became {(logs or {}).get('loss')}"
+                )
 
         @_timed
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-            self.capture.record_epoch(dict(logs or {}), self.batches,
-                                      time.perf_counter() - self.started)
+            self.capture.record_epoch(
+                dict(logs or {}), self.batches, time.perf_counter() - self.started
+            )
             if not self.capture.nan_reason and not _finite((logs or {}).get("loss")):
-                self.capture.nan_reason = (f"NaN loss at epoch {len(self.capture.epochs)}: "
-                                           f"loss became {(logs or {}).get('loss')}")
+                self.capture.nan_reason = (
+                    f"NaN loss at epoch {len(self.capture.epochs)}: "
+                    f"loss became {(logs or {}).get('loss')}"
+                )
             if self.capture.nan_reason:
                 self._stop()
 

@@ -42,8 +42,11 @@ def run(config: ChildConfig) -> int:
     try:
         from toolkit.harness.datahooks import DataHooks
 
-        mirror = (Mirror(Path(config.mirror_root), explicit=config.mirror_explicit)
-                  if config.mirror_root else None)
+        mirror = (
+            Mirror(Path(config.mirror_root), explicit=config.mirror_explicit)
+            if config.mirror_root
+            else None
+        )
         hooks = DataHooks(mirror, network=config.network)
         import keras  # noqa: F401 - the backend comes from KERAS_BACKEND
 
@@ -51,8 +54,9 @@ def run(config: ChildConfig) -> int:
 
         hooks.install()
         result["seed"] = install_seed(config.seed)
-        capture = Capture(Path(config.run_dir), epochs=config.epochs,
-                          smoke_steps=config.smoke_steps)
+        capture = Capture(
+            Path(config.run_dir), epochs=config.epochs, smoke_steps=config.smoke_steps
+        )
         capture.install()
         result["startup_seconds"] = round(time.perf_counter() - started, 3)
         script = Path(config.script)
@@ -86,8 +90,9 @@ def run(config: ChildConfig) -> int:
     return code
 
 
-def _finish(config: ChildConfig, result: dict[str, Any], capture: Any, hooks: Any,
-            snapshot: dict[str, Any]) -> None:
+def _finish(
+    config: ChildConfig, result: dict[str, Any], capture: Any, hooks: Any, snapshot: dict[str, Any]
+) -> None:
     if capture is not None:
         if result["status"] == "complete" and config.save_model:
             capture.save_model(Path(config.run_dir) / "model.keras")

@@ -13,15 +13,15 @@ from toolkit.fsutil import atomic_write_json
 class ChildConfig:
     """Everything the child needs to run one seed of one reproduction."""
 
-    script: str                   # absolute path of train.py
-    run_dir: str                  # the run folder (logs/, model.keras)
-    result_path: str              # where the child writes its captures (JSON)
+    script: str  # absolute path of train.py
+    run_dir: str  # the run folder (logs/, model.keras)
+    result_path: str  # where the child writes its captures (JSON)
     seed: int = 0
-    epochs: int | None = None     # epochs per fit() call; None keeps the script's
+    epochs: int | None = None  # epochs per fit() call; None keeps the script's
     smoke_steps: int | None = None  # set in smoke mode: batches per epoch/evaluation
     mirror_root: str | None = None
     mirror_explicit: bool = False
-    network: bool = True          # may a URL missing from the mirror be downloaded?
+    network: bool = True  # may a URL missing from the mirror be downloaded?
     save_model: bool = True
 
     def write(self, path: Path) -> None:

@@ -37,8 +37,11 @@ def fit_segments(fits: list[dict[str, Any]] | None, epochs: int) -> list[tuple[s
     not add up to the history's length (then they cannot be told apart).
     """
     counts = [fit.get("epochs_run") for fit in fits or []]
-    if len(counts) < 2 or not all(isinstance(n, int) and n >= 0 for n in counts) \
-            or sum(counts) != epochs:
+    if (
+        len(counts) < 2
+        or not all(isinstance(n, int) and n >= 0 for n in counts)
+        or sum(counts) != epochs
+    ):
         return [("", 0, epochs)]
     segments, start = [], 0
     for number, (fit, count) in enumerate(zip(fits or [], counts, strict=True), start=1):
@@ -48,15 +51,19 @@ def fit_segments(fits: list[dict[str, Any]] | None, epochs: int) -> list[tuple[s
     return segments
 
 
-def plot_curves(history: dict[str, list], path: Path, title: str = "",
-                fits: list[dict[str, Any]] | None = None) -> bool:
+def plot_curves(
+    history: dict[str, list], path: Path, title: str = "", fits: list[dict[str, Any]] | None = None
+) -> bool:
     """Draw one panel per metric into ``path``; ``False`` when there is nothing to draw.
 
     ``fits`` (the capture's record of each ``fit()`` call) splits the epochs into one line
     per call.
     """
-    names = [n for n in metric_names(history) if _numbers(history.get(n)) or
-             _numbers(history.get(f"val_{n}"))]
+    names = [
+        n
+        for n in metric_names(history)
+        if _numbers(history.get(n)) or _numbers(history.get(f"val_{n}"))
+    ]
     if not names:
         return False
     from matplotlib.figure import Figure  # heavy: only when a run ends
@@ -75,16 +82,24 @@ def plot_curves(history: dict[str, list], path: Path, title: str = "",
                 values = _numbers((history.get(key) or [])[start:stop])
                 if values:  # one colour per fit() call; a single call keeps the defaults
                     colour = {"color": f"C{number}"} if part else {}
-                    axes.plot(range(start + 1, start + len(values) + 1), values, style,
-                              markersize=3, label=f"{part}: {split}" if part else split,
-                              **colour)
+                    axes.plot(
+                        range(start + 1, start + len(values) + 1),
+                        values,
+                        style,
+                        markersize=3,
+                        label=f"{part}: {split}" if part else split,
+                        **colour,
+                    )
         axes.set_title(name)
         axes.set_xlabel("epoch (fit() calls in order)" if len(segments) > 1 else "epoch")
         axes.grid(alpha=0.3)
         axes.legend(fontsize="small")
     if title:  # wrapped to the figure's width: long slugs and run ids are not cut off
-        fig.suptitle(textwrap.fill(title, width=int(TITLE_CHARS_PER_INCH * 4.2 * cols),
-                                   break_long_words=False))
+        fig.suptitle(
+            textwrap.fill(
+                title, width=int(TITLE_CHARS_PER_INCH * 4.2 * cols), break_long_words=False
+            )
+        )
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     atomic_write_bytes(path, buffer.getvalue())
@@ -99,9 +114,12 @@ def plot_title(slug: str, run_id: str) -> str:
 def plot_run(run_dir: Path) -> bool:
     """Redraw ``run_dir/curves.png`` from its ``metrics.json``, as the run drew it."""
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
-    return plot_curves(metrics.get("history", {}), run_dir / "curves.png",
-                       title=plot_title(run_dir.parent.parent.name, run_dir.name),
-                       fits=metrics.get("fits"))
+    return plot_curves(
+        metrics.get("history", {}),
+        run_dir / "curves.png",
+        title=plot_title(run_dir.parent.parent.name, run_dir.name),
+        fits=metrics.get("fits"),
+    )
 
 
 def _numbers(values: list | None) -> list[float]:
@@ -117,8 +135,11 @@ def main(argv: list[str]) -> int:
     for arg in argv:
         run_dir = Path(arg)
         if not (run_dir / "metrics.json").is_file():
-            print(f"{run_dir}: no metrics.json (only complete runs have one); pass a folder "
-                  "like reproductions/<slug>/runs/<run-id>", file=sys.stderr)
+            print(
+                f"{run_dir}: no metrics.json (only complete runs have one); pass a folder "
+                "like reproductions/<slug>/runs/<run-id>",
+                file=sys.stderr,
+            )
             return 2
         print(f"{run_dir / 'curves.png'}: {'drawn' if plot_run(run_dir) else 'nothing to draw'}")
     return 0

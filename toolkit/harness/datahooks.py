@@ -44,8 +44,16 @@ class DataHooks:
         path = self.mirror.resolve(url) if self.mirror is not None else None
         if path is not None:
             entry = self.mirror.lookup(url)  # type: ignore[union-attr]
-            self.served.setdefault(url, {"url": url, "source": "mirror", "via": via,
-                                         "file": entry.file, "sha256": entry.sha256})
+            self.served.setdefault(
+                url,
+                {
+                    "url": url,
+                    "source": "mirror",
+                    "via": via,
+                    "file": entry.file,
+                    "sha256": entry.sha256,
+                },
+            )
             return path
         if not self.network:
             raise self.missing(url)
@@ -55,10 +63,14 @@ class DataHooks:
     def missing(self, url: str, cause: str = "") -> DataError:
         root = self.mirror.root if self.mirror is not None else None
         where = f"data mirror {root}" if root else "no data mirror is configured"
-        what = (f"Could not download {url} ({cause})" if cause else
-                f"{url} is not in the data mirror and downloads are off")
+        what = (
+            f"Could not download {url} ({cause})"
+            if cause
+            else f"{url} is not in the data mirror and downloads are off"
+        )
         return DataError(
-            what, where=where,
+            what,
+            where=where,
             fix=f"download the file on a machine with network access, then stage it with "
             f"`{staging_command(url, root if self.mirror and self.mirror.explicit else None)}`",
         )

@@ -64,10 +64,14 @@ FRAMEWORKS = ("tensorflow", "jax", "torch")
 
 def script_snapshot() -> dict[str, Any]:
     """Taken when the script ends, before the harness saves the model (which may import TF)."""
-    rss_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                 resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    return {"peak_memory_mb": round(rss_kb / 1024, 1),
-            "frameworks_imported": [name for name in FRAMEWORKS if name in sys.modules]}
+    rss_kb = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
+    return {
+        "peak_memory_mb": round(rss_kb / 1024, 1),
+        "frameworks_imported": [name for name in FRAMEWORKS if name in sys.modules],
+    }
 
 
 def child_env(snapshot: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -92,8 +96,9 @@ def child_env(snapshot: dict[str, Any] | None = None) -> dict[str, Any]:
         "platform": platform.platform(),
         "keras": keras.__version__,
         "backend": backend,
-        "backend_version": versions.get({"tensorflow": "tensorflow", "jax": "jax",
-                                          "torch": "torch"}.get(backend, backend), ""),
+        "backend_version": versions.get(
+            {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend, backend), ""
+        ),
         "versions": versions,
         "device": accelerators[0] if accelerators else cpu,
         "device_kind": "gpu" if accelerators else "cpu",
@@ -107,10 +112,16 @@ def child_env(snapshot: dict[str, Any] | None = None) -> dict[str, Any]:
 
 def git_info(folder: Path) -> dict[str, Any]:
     """The commit checked out around ``folder`` and whether ``folder`` has local changes."""
+
     def git(*args: str) -> str | None:
         try:
-            done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True,
-                                  text=True, timeout=10, check=False)
+            done = subprocess.run(
+                ["git", "-C", str(folder), *args],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired):
             return None
         return done.stdout.strip() if done.returncode == 0 else None
@@ -119,8 +130,11 @@ def git_info(folder: Path) -> dict[str, Any]:
     if commit is None and (recorded := os.environ.get("SPRINT_GIT_COMMIT")):
         # A copy of the tree without .git (a lent GPU machine): the commit it was copied from.
         dirty = os.environ.get("SPRINT_GIT_DIRTY", "").lower()
-        return {"git_commit": recorded, "git_dirty": {"true": True, "false": False}.get(dirty),
-                "git_source": "SPRINT_GIT_COMMIT"}
+        return {
+            "git_commit": recorded,
+            "git_dirty": {"true": True, "false": False}.get(dirty),
+            "git_source": "SPRINT_GIT_COMMIT",
+        }
     # Run folders are written while the run goes on: they do not make the code dirty.
     status = git("status", "--porcelain", "--", ".", ":(exclude)runs") if commit else None
     return {"git_commit": commit or "", "git_dirty": bool(status) if status is not None else None}

@@ -50,8 +50,14 @@ def clean_line(raw: str) -> str:
 class LogTee:
     """Feed it byte chunks; it echoes them and writes cleaned lines to ``log``."""
 
-    def __init__(self, log: TextIO, echo: BinaryIO | None = None, *,
-                 head_bytes: int = LOG_HEAD_BYTES, tail_bytes: int = LOG_TAIL_BYTES) -> None:
+    def __init__(
+        self,
+        log: TextIO,
+        echo: BinaryIO | None = None,
+        *,
+        head_bytes: int = LOG_HEAD_BYTES,
+        tail_bytes: int = LOG_TAIL_BYTES,
+    ) -> None:
         self.log = log
         self.echo = echo
         self._room = head_bytes  # bytes the log may still take before lines go to the tail
@@ -90,9 +96,11 @@ class LogTee:
                 self._write(clean_line(rest))
             self._pending = ""
             if self._room < 0:  # capped: the marker, then the tail
-                self.log.write(f"[sprint] train.log capped: {self.cut_bytes} bytes "
-                               f"({self.cut_lines} lines) left out here; the last lines "
-                               "follow\n")
+                self.log.write(
+                    f"[sprint] train.log capped: {self.cut_bytes} bytes "
+                    f"({self.cut_lines} lines) left out here; the last lines "
+                    "follow\n"
+                )
                 self.log.writelines(self._tail)
                 self._tail.clear()
             self.log.flush()

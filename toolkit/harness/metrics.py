@@ -39,12 +39,14 @@ def final_splits(epochs: list[dict[str, Any]], evaluations: list[dict[str, Any]]
     final: dict[str, dict] = {}
     if epochs:
         last = epochs[-1]
-        final["train"] = {k: finite_or_none(v) for k, v in last.items()
-                          if not k.startswith("val_")}
+        final["train"] = {k: finite_or_none(v) for k, v in last.items() if not k.startswith("val_")}
         with_val = [e for e in epochs if any(k.startswith("val_") for k in e)]
         if with_val:
-            final["validation"] = {k.removeprefix("val_"): finite_or_none(v)
-                                   for k, v in with_val[-1].items() if k.startswith("val_")}
+            final["validation"] = {
+                k.removeprefix("val_"): finite_or_none(v)
+                for k, v in with_val[-1].items()
+                if k.startswith("val_")
+            }
     if evaluations:
         final["test"] = {k: finite_or_none(v) for k, v in evaluations[-1].items()}
     return final

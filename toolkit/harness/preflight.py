@@ -18,17 +18,27 @@ from pathlib import Path
 
 from toolkit.errors import RunError
 
-__all__ = ["MissingImport", "check_imports", "install_requirements", "missing_imports",
-           "pip_name"]
+__all__ = ["MissingImport", "check_imports", "install_requirements", "missing_imports", "pip_name"]
 
 # Import names whose PyPI distribution is named otherwise.
 PIP_NAMES = {
-    "sklearn": "scikit-learn", "cv2": "opencv-python", "PIL": "pillow", "yaml": "pyyaml",
-    "skimage": "scikit-image", "tensorflow_datasets": "tensorflow-datasets",
-    "tensorflow_hub": "tensorflow-hub", "tensorflow_text": "tensorflow-text",
-    "keras_hub": "keras-hub", "keras_cv": "keras-cv", "keras_nlp": "keras-nlp",
-    "gym": "gym", "gymnasium": "gymnasium", "bs4": "beautifulsoup4", "Bio": "biopython",
-    "dateutil": "python-dateutil", "google.protobuf": "protobuf",
+    "sklearn": "scikit-learn",
+    "cv2": "opencv-python",
+    "PIL": "pillow",
+    "yaml": "pyyaml",
+    "skimage": "scikit-image",
+    "tensorflow_datasets": "tensorflow-datasets",
+    "tensorflow_hub": "tensorflow-hub",
+    "tensorflow_text": "tensorflow-text",
+    "keras_hub": "keras-hub",
+    "keras_cv": "keras-cv",
+    "keras_nlp": "keras-nlp",
+    "gym": "gym",
+    "gymnasium": "gymnasium",
+    "bs4": "beautifulsoup4",
+    "Bio": "biopython",
+    "dateutil": "python-dateutil",
+    "google.protobuf": "protobuf",
 }
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 
@@ -130,8 +140,11 @@ def check_imports(script: Path, folder: Path, requirements: Sequence[str] = ()) 
         where=f"{folder / script.name}, before training",
         fix=f"install them: `{Path(sys.executable).name} -m pip install "
         f"{' '.join(packages)}` (or rerun with --install-requirements)"
-        + ("; the manifest's [run] requirements list " + ", ".join(requirements)
-           if requirements else "; add them to [run] requirements in reproduction.toml"),
+        + (
+            "; the manifest's [run] requirements list " + ", ".join(requirements)
+            if requirements
+            else "; add them to [run] requirements in reproduction.toml"
+        ),
     )
 
 
@@ -141,6 +154,8 @@ def install_requirements(packages: Sequence[str]) -> None:
         return
     done = subprocess.run([sys.executable, "-m", "pip", "install", *packages], check=False)
     if done.returncode != 0:
-        raise RunError(f"pip could not install {' '.join(packages)}",
-                       where="--install-requirements",
-                       fix="read pip's message above; install them by hand")
+        raise RunError(
+            f"pip could not install {' '.join(packages)}",
+            where="--install-requirements",
+            fix="read pip's message above; install them by hand",
+        )

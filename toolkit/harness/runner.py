@@ -54,7 +54,8 @@ SET_STAMP = re.compile(r"\d{8}-\d{6}(?:-\d{1,3})?")
 DATA_KINDS_MIRRORED = ("get_file", "url", "keras.datasets")
 _BACKEND_IN_SCRIPT = re.compile(
     r"""os\.environ(?:\[\s*["']KERAS_BACKEND["']\s*\]\s*=|\.setdefault\(\s*["']KERAS_BACKEND["']\s*,)"""
-    r"""\s*["'](\w+)["']""")
+    r"""\s*["'](\w+)["']"""
+)
 
 
 @dataclass
@@ -107,9 +108,15 @@ class RunOutcome:
     warnings: list[str]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "path": str(self.path), "seed": self.seed,
-                "status": self.status, "reason": self.reason, "final": self.final,
-                "warnings": self.warnings}
+        return {
+            "run_id": self.run_id,
+            "path": str(self.path),
+            "seed": self.seed,
+            "status": self.status,
+            "reason": self.reason,
+            "final": self.final,
+            "warnings": self.warnings,
+        }
 
 
 # -- planning ------------------------------------------------------------------------
@@ -122,13 +129,16 @@ def choose_backend(declared: str, requested: str | None, script_text: str) -> st
     declared = (declared or "any").strip().lower()
     if requested:
         if requested not in BACKENDS:
-            raise UsageError(f"Unknown backend {requested!r}", where="--backend",
-                             fix=f"use one of {', '.join(BACKENDS)}")
+            raise UsageError(
+                f"Unknown backend {requested!r}",
+                where="--backend",
+                fix=f"use one of {', '.join(BACKENDS)}",
+            )
         if declared not in ("any", requested):
             raise UsageError(
                 f"This reproduction runs on {declared} only; --backend {requested} was asked",
                 where="[run] backend in reproduction.toml",
-                fix="drop --backend, or set backend = \"any\" in reproduction.toml if the "
+                fix='drop --backend, or set backend = "any" in reproduction.toml if the '
                 "script really is backend-agnostic",
             )
         return requested
@@ -146,36 +156,56 @@ def plan_run(repro_dir: Path, options: RunOptions) -> RunPlan:
     manifest = Manifest.load(repro_dir)
     script = repro_dir / manifest.run.script
     if not script.is_file():
-        raise RunError(f"The training script {manifest.run.script} does not exist",
-                       where=str(script),
-                       fix="restore it, or point [run] script in reproduction.toml at it")
-    backend = choose_backend(manifest.run.backend, options.backend,
-                             script.read_text(encoding="utf-8", errors="replace"))
+        raise RunError(
+            f"The training script {manifest.run.script} does not exist",
+            where=str(script),
+            fix="restore it, or point [run] script in reproduction.toml at it",
+        )
+    backend = choose_backend(
+        manifest.run.backend, options.backend, script.read_text(encoding="utf-8", errors="replace")
+    )
     if importlib.util.find_spec(backend) is None:
-        raise UsageError(f"The {backend} backend is not installed", where="--backend",
-                         fix=f"install it (pip install {backend}) or pick another backend")
-    limits = (("--epochs", options.epochs, 1), ("--seeds", options.seeds, 1),
-              ("--smoke-steps", options.smoke_steps, 1), ("--seed", options.seed, 0))
+        raise UsageError(
+            f"The {backend} backend is not installed",
+            where="--backend",
+            fix=f"install it (pip install {backend}) or pick another backend",
+        )
+    limits = (
+        ("--epochs", options.epochs, 1),
+        ("--seeds", options.seeds, 1),
+        ("--smoke-steps", options.smoke_steps, 1),
+        ("--seed", options.seed, 0),
+    )
     for name, value, low in limits:
         if value is not None and value < low:
-            raise UsageError(f"{name} must be at least {low}, got {value}", where=name,
-                             fix=f"pass an integer >= {low}")
+            raise UsageError(
+                f"{name} must be at least {low}, got {value}",
+                where=name,
+                fix=f"pass an integer >= {low}",
+            )
     count = options.seeds or (1 if options.smoke else max(1, manifest.run.seeds))
     mirror = Mirror.locate(options.data_dir, project_root(repro_dir))
     mirror.require_exists()
     network = network_allowed(mirror)
     plan = RunPlan(
-        repro_dir=repro_dir, manifest=manifest, script=script, backend=backend,
+        repro_dir=repro_dir,
+        manifest=manifest,
+        script=script,
+        backend=backend,
         seeds=list(range(options.seed, options.seed + count)),
         epochs=options.epochs if options.epochs is not None else manifest.run.epochs,
-        smoke_steps=(options.smoke_steps or manifest.run.smoke_steps or 5) if options.smoke
+        smoke_steps=(options.smoke_steps or manifest.run.smoke_steps or 5)
+        if options.smoke
         else None,
-        mirror=mirror, network=network, provenance=provenance(repro_dir, manifest),
+        mirror=mirror,
+        network=network,
+        provenance=provenance(repro_dir, manifest),
     )
     check_data_staged(plan)
     if options.install_requirements:
-        install_requirements([*manifest.run.requirements,
-                              *(m.package for m in missing_imports(script, repro_dir))])
+        install_requirements(
+            [*manifest.run.requirements, *(m.package for m in missing_imports(script, repro_dir))]
+        )
     check_imports(script, repro_dir, manifest.run.requirements)
     return plan
 
@@ -185,8 +215,11 @@ def check_data_staged(plan: RunPlan) -> None:
     if plan.network:
         return
     staged = plan.mirror.entries()
-    missing = [d.url for d in plan.manifest.data
-               if d.kind in DATA_KINDS_MIRRORED and is_remote_url(d.url) and d.url not in staged]
+    missing = [
+        d.url
+        for d in plan.manifest.data
+        if d.kind in DATA_KINDS_MIRRORED and is_remote_url(d.url) and d.url not in staged
+    ]
     if missing:
         root = plan.mirror.root if plan.mirror.explicit else None
         commands = "; ".join(f"`{staging_command(url, root)}`" for url in missing)
@@ -206,8 +239,11 @@ def run_reproduction(repro_dir: Path, options: RunOptions | None = None) -> list
     plan = plan_run(repro_dir, options)
     sweep_abandoned(plan.repro_dir)
     if options.set_stamp and not SET_STAMP.fullmatch(options.set_stamp):
-        raise UsageError(f"The set stamp {options.set_stamp!r} is not a time stamp",
-                         where="--set-stamp", fix="pass YYYYMMDD-HHMMSS, e.g. 20261202-101500")
+        raise UsageError(
+            f"The set stamp {options.set_stamp!r} is not a time stamp",
+            where="--set-stamp",
+            fix="pass YYYYMMDD-HHMMSS, e.g. 20261202-101500",
+        )
     stamp = options.set_stamp or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     runs_dir = plan.repro_dir / RUNS_DIR
     suffix = "-smoke" if plan.smoke_steps else ""
@@ -227,15 +263,23 @@ def run_reproduction(repro_dir: Path, options: RunOptions | None = None) -> list
     return outcomes
 
 
-def _run_one(plan: RunPlan, options: RunOptions, group: str, run_id: str,
-             seed: int) -> RunOutcome:
+def _run_one(plan: RunPlan, options: RunOptions, group: str, run_id: str, seed: int) -> RunOutcome:
     run_dir = plan.repro_dir / RUNS_DIR / run_id
     run_dir.mkdir(parents=True)
     info: dict[str, Any] = {
-        "run_id": run_id, "group": group, "seed": seed, "backend": plan.backend,
-        "smoke": plan.smoke_steps is not None, "status": "running", "reason": "",
-        "started": _now(), "finished": None, "epochs": plan.epochs,
-        "smoke_steps": plan.smoke_steps, "pid": os.getpid(), "host": socket.gethostname(),
+        "run_id": run_id,
+        "group": group,
+        "seed": seed,
+        "backend": plan.backend,
+        "smoke": plan.smoke_steps is not None,
+        "status": "running",
+        "reason": "",
+        "started": _now(),
+        "finished": None,
+        "epochs": plan.epochs,
+        "smoke_steps": plan.smoke_steps,
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
         "pid_start": process_start(os.getpid()),
         "command": shlex.join(options.command or _command_line()),
     }
@@ -246,15 +290,18 @@ def _run_one(plan: RunPlan, options: RunOptions, group: str, run_id: str,
         shutil.rmtree(run_dir / HARNESS_DIR, ignore_errors=True)
         if info["status"] == "running":
             interrupted = isinstance(exc, KeyboardInterrupt)
-            info.update(status="incomplete" if interrupted else "failed", finished=_now(),
-                        reason="interrupted" if interrupted else
-                        f"harness error: {type(exc).__name__}: {exc}")
+            info.update(
+                status="incomplete" if interrupted else "failed",
+                finished=_now(),
+                reason="interrupted"
+                if interrupted
+                else f"harness error: {type(exc).__name__}: {exc}",
+            )
             atomic_write_json(run_dir / "run.json", info)
         raise
 
 
-def _execute(plan: RunPlan, options: RunOptions, info: dict[str, Any],
-             run_dir: Path) -> RunOutcome:
+def _execute(plan: RunPlan, options: RunOptions, info: dict[str, Any], run_dir: Path) -> RunOutcome:
     """Start the child, wait for it, then record the run."""
     run_id, seed = info["run_id"], info["seed"]
     clock = time.monotonic()
@@ -262,22 +309,31 @@ def _execute(plan: RunPlan, options: RunOptions, info: dict[str, Any],
     scratch.mkdir()
     with open(run_dir / "train.log", "w", encoding="utf-8") as log:
         tee = LogTee(log, options.echo)
-        tee.note(f"run {run_id}: {plan.script.name} on {plan.backend}, seed {seed}"
-                 + (f", smoke ({plan.smoke_steps} batches)" if plan.smoke_steps else "")
-                 + (f", {plan.epochs} epoch(s) per fit" if plan.epochs else ""))
+        tee.note(
+            f"run {run_id}: {plan.script.name} on {plan.backend}, seed {seed}"
+            + (f", smoke ({plan.smoke_steps} batches)" if plan.smoke_steps else "")
+            + (f", {plan.epochs} epoch(s) per fit" if plan.epochs else "")
+        )
         config = ChildConfig(
-            script=str(plan.script), run_dir=str(run_dir),
-            result_path=str(scratch / "result.json"), seed=seed, epochs=plan.epochs,
+            script=str(plan.script),
+            run_dir=str(run_dir),
+            result_path=str(scratch / "result.json"),
+            seed=seed,
+            epochs=plan.epochs,
             smoke_steps=plan.smoke_steps,
             mirror_root=str(plan.mirror.root) if plan.mirror.configured else None,
-            mirror_explicit=plan.mirror.explicit, network=plan.network,
+            mirror_explicit=plan.mirror.explicit,
+            network=plan.network,
             save_model=options.save_model,
         )
         config.write(scratch / "config.json")
         process = subprocess.Popen(
             [sys.executable, "-m", "toolkit.harness.child", str(scratch / "config.json")],
-            cwd=plan.repro_dir, env=_child_environment(plan.backend),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            cwd=plan.repro_dir,
+            env=_child_environment(plan.backend),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches us only; we forward it once
             preexec_fn=_die_with_parent,
         )
@@ -292,35 +348,62 @@ def _execute(plan: RunPlan, options: RunOptions, info: dict[str, Any],
         with _deferred_interrupts():
             child = _child_result(scratch / "result.json")
             status, reason = _verdict(process.returncode, stopped, child, tee.tail)
-            if status == "complete" and plan.manifest.run.training == "fit" \
-                    and not child.get("capture", {}).get("fits"):
-                status, reason = "failed", (
-                    "no training was captured: the script never called keras Model.fit(), "
-                    "so its metrics would judge an untrained model (a script with its own "
-                    "training loop sets training = \"custom\" under [run] in "
-                    "reproduction.toml)")
+            if (
+                status == "complete"
+                and plan.manifest.run.training == "fit"
+                and not child.get("capture", {}).get("fits")
+            ):
+                status, reason = (
+                    "failed",
+                    (
+                        "no training was captured: the script never called keras Model.fit(), "
+                        "so its metrics would judge an untrained model (a script with its own "
+                        'training loop sets training = "custom" under [run] in '
+                        "reproduction.toml)"
+                    ),
+                )
             tee.note(f"{status}" + (f": {reason}" if reason else ""))
             tee.close()
-            outcome = _record(plan, info, run_dir, child, status, reason,
-                              time.monotonic() - clock, process.returncode)
+            outcome = _record(
+                plan,
+                info,
+                run_dir,
+                child,
+                status,
+                reason,
+                time.monotonic() - clock,
+                process.returncode,
+            )
             shutil.rmtree(scratch, ignore_errors=True)
     return outcome
 
 
-def _record(plan: RunPlan, info: dict[str, Any], run_dir: Path,
-            child: dict[str, Any], status: str, reason: str, wall: float,
-            returncode: int | None) -> RunOutcome:
+def _record(
+    plan: RunPlan,
+    info: dict[str, Any],
+    run_dir: Path,
+    child: dict[str, Any],
+    status: str,
+    reason: str,
+    wall: float,
+    returncode: int | None,
+) -> RunOutcome:
     """Write env.json, curves.png, metrics.json (complete only) and the final run.json."""
     capture = child.get("capture", {})
     warnings = list(capture.get("warnings", []))
-    atomic_write_json(run_dir / "env.json",
-                      _env_record(plan, info, child, capture, wall, returncode))
+    atomic_write_json(
+        run_dir / "env.json", _env_record(plan, info, child, capture, wall, returncode)
+    )
     history = history_columns(capture.get("epochs", []))
     try:
         from toolkit.harness.curves import plot_curves, plot_title
 
-        plot_curves(history, run_dir / "curves.png",
-                    title=plot_title(plan.manifest.slug, info["run_id"]), fits=capture.get("fits"))
+        plot_curves(
+            history,
+            run_dir / "curves.png",
+            title=plot_title(plan.manifest.slug, info["run_id"]),
+            fits=capture.get("fits"),
+        )
     except Exception as exc:  # a plot must not lose a run
         warnings.append(f"curves.png could not be drawn: {type(exc).__name__}: {exc}")
     model = capture.get("model", {})
@@ -331,41 +414,74 @@ def _record(plan: RunPlan, info: dict[str, Any], run_dir: Path,
         metrics = build_metrics(capture, smoke=info["smoke"])
         atomic_write_json(run_dir / "metrics.json", _strict(metrics))
         final = metrics["final"]
-    info.update(status=status, reason=reason, finished=_now(), wall_seconds=round(wall, 2),
-                warnings=warnings)
+    info.update(
+        status=status,
+        reason=reason,
+        finished=_now(),
+        wall_seconds=round(wall, 2),
+        warnings=warnings,
+    )
     atomic_write_json(run_dir / "run.json", info)
     if status != "complete":
         final = final_splits(capture.get("epochs", []), capture.get("evaluations", []))
-    return RunOutcome(run_id=info["run_id"], path=run_dir, seed=info["seed"], status=status,
-                      reason=reason, final=final, warnings=warnings)
+    return RunOutcome(
+        run_id=info["run_id"],
+        path=run_dir,
+        seed=info["seed"],
+        status=status,
+        reason=reason,
+        final=final,
+        warnings=warnings,
+    )
 
 
-def _env_record(plan: RunPlan, info: dict[str, Any], child: dict[str, Any],
-                capture: dict[str, Any], wall: float, returncode: int | None) -> dict[str, Any]:
+def _env_record(
+    plan: RunPlan,
+    info: dict[str, Any],
+    child: dict[str, Any],
+    capture: dict[str, Any],
+    wall: float,
+    returncode: int | None,
+) -> dict[str, Any]:
     from toolkit.harness.envinfo import git_info
 
     env = dict(child.get("env", {}))
     env.pop("python_executable", None)
     seed = child.get("seed", {})
-    reproduce = ["sprint", "run", plan.manifest.slug, "--backend", plan.backend,
-                 "--seed", str(info["seed"])]
+    reproduce = [
+        "sprint",
+        "run",
+        plan.manifest.slug,
+        "--backend",
+        plan.backend,
+        "--seed",
+        str(info["seed"]),
+    ]
     if plan.epochs:
         reproduce += ["--epochs", str(plan.epochs)]
     if plan.smoke_steps:
         reproduce += ["--smoke", "--smoke-steps", str(plan.smoke_steps)]
     env.update(
         backend=env.get("backend", plan.backend),
-        seed=info["seed"], script_seed=seed.get("script_seed"),
+        seed=info["seed"],
+        script_seed=seed.get("script_seed"),
         effective_seed=seed.get("effective_seed", info["seed"]),
-        smoke=info["smoke"], smoke_steps=plan.smoke_steps, epochs_override=plan.epochs,
+        smoke=info["smoke"],
+        smoke_steps=plan.smoke_steps,
+        epochs_override=plan.epochs,
         command=info["command"],
         reproduce_command=shlex.join(reproduce),
         script=plan.manifest.run.script,
-        started=info["started"], finished=_now(), wall_seconds=round(wall, 3),
+        started=info["started"],
+        finished=_now(),
+        wall_seconds=round(wall, 3),
         startup_seconds=child.get("startup_seconds"),
-        fit_seconds=capture.get("fit_seconds"), hook_seconds=capture.get("hook_seconds"),
+        fit_seconds=capture.get("fit_seconds"),
+        hook_seconds=capture.get("hook_seconds"),
         epoch_seconds=capture.get("epoch_seconds", []),
-        exit_code=returncode, data=child.get("data", []), network=plan.network,
+        exit_code=returncode,
+        data=child.get("data", []),
+        network=plan.network,
         model=capture.get("model", {}),
         **git_info(plan.repro_dir),
         **plan.provenance,
@@ -429,8 +545,9 @@ def _stop(process: subprocess.Popen) -> None:
             index = len(steps) - 1
 
 
-def _verdict(returncode: int | None, stopped: str, child: dict[str, Any],
-             tail: list[str]) -> tuple[str, str]:
+def _verdict(
+    returncode: int | None, stopped: str, child: dict[str, Any], tail: list[str]
+) -> tuple[str, str]:
     """``(status, reason)`` from how the child ended and what it reported.
 
     A run the child reports complete (it exited 0 after saving its record) is complete even
@@ -447,8 +564,10 @@ def _verdict(returncode: int | None, stopped: str, child: dict[str, Any],
         name = signal.Signals(-returncode).name
         hint = " (out of memory?)" if -returncode == signal.SIGKILL else ""
         return "failed", f"the training process was killed by {name}{hint}"
-    return "failed", (last_exception_line(tail) or
-                      f"the training process exited with status {returncode} and no record")
+    return "failed", (
+        last_exception_line(tail)
+        or f"the training process exited with status {returncode} and no record"
+    )
 
 
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b(:.*)?$")
@@ -500,7 +619,6 @@ def sweep_abandoned(repro_dir: Path) -> list[str]:
     return swept
 
 
-
 @contextlib.contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
     """Treat SIGTERM (a CI job cancelled) like Ctrl-C while runs are in progress."""
@@ -521,8 +639,10 @@ def _deferred_interrupts() -> Iterator[None]:
         yield
         return
     pending: list[int] = []
-    previous = {s: signal.signal(s, lambda signum, _frame: pending.append(signum))
-                for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {
+        s: signal.signal(s, lambda signum, _frame: pending.append(signum))
+        for s in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         yield
     finally:

@@ -134,8 +134,12 @@ def replay_metrics(metrics: dict[str, Any], logdir: Path) -> list[Path]:
 
     history: dict[str, list[Any]] = metrics.get("history") or {}
     for step in range(max(map(len, history.values()), default=0)):
-        write(step, epoch_scalars({k: v[step] for k, v in history.items()
-                                   if step < len(v) and v[step] is not None}))
+        write(
+            step,
+            epoch_scalars(
+                {k: v[step] for k, v in history.items() if step < len(v) and v[step] is not None}
+            ),
+        )
     for step, logs in enumerate(metrics.get("evaluations") or []):
         write(step, evaluation_scalars(logs))
     for writer in writers.values():

@@ -10,5 +10,12 @@ Example::
 from toolkit.space.build import SpacePlan, SpaceWrite, plan_space, space_folder, write_space
 from toolkit.space.family import FAMILIES, family_for
 
-__all__ = ["FAMILIES", "SpacePlan", "SpaceWrite", "family_for", "plan_space", "space_folder",
-           "write_space"]
+__all__ = [
+    "FAMILIES",
+    "SpacePlan",
+    "SpaceWrite",
+    "family_for",
+    "plan_space",
+    "space_folder",
+    "write_space",
+]

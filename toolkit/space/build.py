@@ -86,33 +86,44 @@ def plan_space(repro_dir: Path, root: Path, *, model: str | None = None) -> Spac
     family = family_for(manifest.task.kind)
     warnings = []
     if family == "generic":
-        warnings.append(f"[task] kind {manifest.task.kind!r} has no dedicated demo: the Space "
-                        "shows the model's raw inputs and outputs (set kind to one of "
-                        f"{', '.join(f for f in FAMILIES if f != 'generic')} for a better one)")
+        warnings.append(
+            f"[task] kind {manifest.task.kind!r} has no dedicated demo: the Space "
+            "shows the model's raw inputs and outputs (set kind to one of "
+            f"{', '.join(f for f in FAMILIES if f != 'generic')} for a better one)"
+        )
     run = facts.model_run or (facts.check.runs[0] if facts.check.runs else None)
     source = resolve_model(model, run)
     custom = require_custom_objects(facts)
     inspected = source.path if source else None
     if source is None:  # the published weights are elsewhere: any local run shows the shapes
         inspected = getattr(local_model_run(repro_dir), "model_path", None)
-    signature = inspect_model(inspected, custom.load() if custom else None,
-                              submodel=manifest.task.submodel) if inspected else None
+    signature = (
+        inspect_model(inspected, custom.load() if custom else None, submodel=manifest.task.submodel)
+        if inspected
+        else None
+    )
     if signature is None:
         warnings.append("no local model to inspect: the manifest's [task] is trusted as is")
     elif source is None:
-        warnings.append(f"the published run's weights are not here: the model's inputs and "
-                        f"outputs were read from {inspected} (not served)")
+        warnings.append(
+            f"the published run's weights are not here: the model's inputs and "
+            f"outputs were read from {inspected} (not served)"
+        )
     family_checks(manifest, family, signature)
     verified = verified_versions(facts, run)
     pins = pin_requirements(verified, manifest.run.backend, family)
     repo_id = manifest.hub.repo_id or (source.repo_id if source else "")
     if not repo_id:
-        warnings.append("the manifest has no [hub] repo_id yet (run `sprint push` first): the "
-                        "app only works with SPRINT_MODEL_PATH set")
+        warnings.append(
+            "the manifest has no [hub] repo_id yet (run `sprint push` first): the "
+            "app only works with SPRINT_MODEL_PATH set"
+        )
 
     shape = input_shape(manifest, signature)
     examples = make_examples(
-        family, shape=shape, class_names=manifest.task.class_names,
+        family,
+        shape=shape,
+        class_names=manifest.task.class_names,
         features=tabular_features(manifest, signature) if family.startswith("tabular") else None,
     )
     files = {**examples.files, ".gitignore": GITIGNORE}
@@ -142,8 +153,18 @@ def plan_space(repro_dir: Path, root: Path, *, model: str | None = None) -> Spac
     }
     files[CONFIG_NAME] = (json.dumps(config, indent=2, ensure_ascii=False) + "\n").encode()
     files |= render_files(manifest, config, pins)
-    return SpacePlan(manifest.slug, space_folder(root, manifest.slug), family, files, config,
-                     pins, source, signature, repo_id, warnings + pins.notes)
+    return SpacePlan(
+        manifest.slug,
+        space_folder(root, manifest.slug),
+        family,
+        files,
+        config,
+        pins,
+        source,
+        signature,
+        repo_id,
+        warnings + pins.notes,
+    )
 
 
 def custom_objects_file(custom: CustomObjects, backend: str) -> bytes:
@@ -152,7 +173,8 @@ def custom_objects_file(custom: CustomObjects, backend: str) -> bytes:
     if missing:
         raise ManifestError(
             f"The model's custom Keras objects import {', '.join(missing)}, which the Space "
-            "does not install", where=f"the reproduction's {custom.origin}",
+            "does not install",
+            where=f"the reproduction's {custom.origin}",
             fix="use keras.ops (or numpy) in the custom layers instead, or write "
             f"{CUSTOM_OBJECTS_FILE} by hand without those imports",
         )
@@ -164,22 +186,39 @@ def verified_versions(facts: CardFacts, run: RunRecord | None) -> Verified:
     if run is None:
         return Verified()
     ran = next(r for r in facts.runs if r.run_id == run.run_id)
-    return Verified(f"run {run.run_id}", ran.backend, ran.keras, ran.backend_version,
-                    str(run.env().get("python", "")))
+    return Verified(
+        f"run {run.run_id}",
+        ran.backend,
+        ran.keras,
+        ran.backend_version,
+        str(run.env().get("python", "")),
+    )
 
 
 def render_files(manifest: Manifest, config: dict[str, Any], pins: Pins) -> dict[str, bytes]:
     """app.py, requirements.txt and README.md from the templates."""
     env = _jinja()
     family, repo_id = config["family"], config["model_repo"]
-    context = {"slug": manifest.slug, "title": config["title"], "family": family,
-               "model_repo": repo_id, "pins": pins, "description": config["description"],
-               "article": config["article"], "custom_objects": config["custom_objects_file"],
-               "submodel": config["submodel"],
-               "front_matter": front_matter(manifest, family, pins, repo_id, config["title"])}
-    return {name: env.get_template(template).render(context).encode() for name, template in (
-        ("app.py", APP_TEMPLATES[family]), ("requirements.txt", "requirements.txt.j2"),
-        ("README.md", "README.md.j2"))}
+    context = {
+        "slug": manifest.slug,
+        "title": config["title"],
+        "family": family,
+        "model_repo": repo_id,
+        "pins": pins,
+        "description": config["description"],
+        "article": config["article"],
+        "custom_objects": config["custom_objects_file"],
+        "submodel": config["submodel"],
+        "front_matter": front_matter(manifest, family, pins, repo_id, config["title"]),
+    }
+    return {
+        name: env.get_template(template).render(context).encode()
+        for name, template in (
+            ("app.py", APP_TEMPLATES[family]),
+            ("requirements.txt", "requirements.txt.j2"),
+            ("README.md", "README.md.j2"),
+        )
+    }
 
 
 def input_shape(manifest: Manifest, signature: ModelSignature | None) -> tuple[int | None, ...]:
@@ -202,14 +241,16 @@ def tabular_features(manifest: Manifest, signature: ModelSignature | None) -> li
     names = manifest.task.feature_names or [f"x{i}" for i in range(width or 0)]
     if not names:
         raise ManifestError(
-            "A tabular Space needs its feature names or count", where="[task] in the manifest",
+            "A tabular Space needs its feature names or count",
+            where="[task] in the manifest",
             fix="set [task] feature_names = [...] (or input_shape = [N_FEATURES]), or pass "
             "--model so the model's inputs can be read",
         )
     if width is not None and len(names) != width:
         raise ManifestError(
             f"[task] feature_names has {len(names)} names but the model reads {width} features",
-            where="[task] feature_names", fix=f"list exactly {width} feature names, in order",
+            where="[task] feature_names",
+            fix=f"list exactly {width} feature names, in order",
         )
     return [(name, "float32") for name in names]
 
@@ -217,8 +258,13 @@ def tabular_features(manifest: Manifest, signature: ModelSignature | None) -> li
 def family_checks(manifest: Manifest, family: str, signature: ModelSignature | None) -> None:
     """Refuse a Space whose manifest contradicts the model it serves."""
     task = manifest.task
-    if family == "text_classification" and task.vocabulary == "" and signature and \
-            signature.inputs and "string" not in signature.inputs[0].dtype:
+    if (
+        family == "text_classification"
+        and task.vocabulary == ""
+        and signature
+        and signature.inputs
+        and "string" not in signature.inputs[0].dtype
+    ):
         raise ManifestError(
             "The text model reads token ids, but the manifest names no vocabulary",
             where="[task] vocabulary",
@@ -230,31 +276,39 @@ def family_checks(manifest: Manifest, family: str, signature: ModelSignature | N
         return
     shape = signature.inputs[0].shape
     declared = tuple(task.input_shape)
-    if declared and (len(declared) != len(shape) or any(
-            size is not None and size != want for size, want in zip(shape, declared, strict=True))):
+    if declared and (
+        len(declared) != len(shape)
+        or any(
+            size is not None and size != want for size, want in zip(shape, declared, strict=True)
+        )
+    ):
         raise ManifestError(
-            f"[task] input_shape {list(declared)} does not match the model's input "
-            f"{list(shape)}", where="[task] input_shape",
+            f"[task] input_shape {list(declared)} does not match the model's input {list(shape)}",
+            where="[task] input_shape",
             fix=f"set input_shape = {[s for s in shape]} (without the batch axis)",
         )
     if family in ("image_classification", "image_to_image") and not (
-            len(shape) == 2 or (len(shape) == 3 and shape[2] in (1, 3))):
+        len(shape) == 2 or (len(shape) == 3 and shape[2] in (1, 3))
+    ):
         raise ManifestError(
             f"[task] kind {task.kind!r} needs an image input (height, width, 1 or 3 "
-            f"channels); the model's input is {list(shape)}", where="[task] kind",
+            f"channels); the model's input is {list(shape)}",
+            where="[task] kind",
             fix="correct the kind, or use kind = 'generic' for a raw-inputs demo",
         )
     if family == "generative" and len(signature.inputs) != 1:
         raise ManifestError(
             f"The generative demo feeds one latent input; the model has {len(signature.inputs)}",
-            where="[task] kind", fix="use kind = 'generic' for a raw-inputs demo",
+            where="[task] kind",
+            fix="use kind = 'generic' for a raw-inputs demo",
         )
     if family in CLASSIFIERS and task.class_names and signature.outputs:
         units = (signature.outputs[0].shape or (1,))[-1]
         if units != len(task.class_names) and not (units == 1 and len(task.class_names) == 2):
             raise ManifestError(
                 f"[task] class_names has {len(task.class_names)} names but the model outputs "
-                f"{units} scores", where="[task] class_names",
+                f"{units} scores",
+                where="[task] class_names",
                 fix=f"list exactly {units} class names in the order of the model's outputs",
             )
 
@@ -263,7 +317,8 @@ def read_vocabulary(repro_dir: Path, relative: str) -> bytes:
     path = Path(repro_dir) / relative
     if not path.is_file():
         raise ManifestError(
-            f"The vocabulary file {path} does not exist", where="[task] vocabulary",
+            f"The vocabulary file {path} does not exist",
+            where="[task] vocabulary",
             fix="save the vocabulary there (one token per line) or correct the path",
         )
     return path.read_bytes()

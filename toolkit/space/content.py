@@ -37,6 +37,8 @@ USAGE: dict[str, str] = {
     "generative": "Pick a seed and a number of samples: the model generates images.",
     "generic": "Give the model's inputs as JSON (or type `random`): the app shows its outputs.",
 }
+
+
 def short_description(text: str, limit: int = SHORT_DESCRIPTION_MAX) -> str:
     """``text`` on one line, Markdown links reduced to their words, at most ``limit`` chars.
 
@@ -72,8 +74,12 @@ def credits_markdown(facts: CardFacts, repo_id: str, verified_with: str) -> str:
     if results:
         verdict = VERDICT_WORDS.get(facts.check.verdict, facts.check.verdict)
         reported = "on Keras.io" if facts.from_keras_io else "by the example"
-        lines += ["", f"**Results** (reported {reported} vs reproduced; the check {verdict}):",
-                  "", *results]
+        lines += [
+            "",
+            f"**Results** (reported {reported} vs reproduced; the check {verdict}):",
+            "",
+            *results,
+        ]
     return "\n".join(lines)
 
 
@@ -84,8 +90,10 @@ def _result_line(row: ResultRow) -> str:
         spread = f" ± {fmt(row.std)}" if row.std is not None else ""
         seeds = f" over {len(row.values)} runs" if len(row.values) > 1 else ""
         reproduced = f"{fmt(row.mean)}{spread}{seeds}"
-    return (f"- {metric.split} {metric.name}: reported {fmt(metric.value)}, reproduced "
-            f"{reproduced} ({row.verdict})")
+    return (
+        f"- {metric.split} {metric.name}: reported {fmt(metric.value)}, reproduced "
+        f"{reproduced} ({row.verdict})"
+    )
 
 
 def front_matter(manifest: Manifest, family: str, pins: Pins, repo_id: str, title: str) -> str:

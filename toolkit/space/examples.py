@@ -65,10 +65,12 @@ def _image_examples(shape: tuple[int | None, ...], class_names: list[str]) -> Ex
     scale = max(1, min(256 // max(height, width), 4))
     size = (width * scale, height * scale)
     characters = [n.strip() for n in class_names if len(n.strip()) == 1]
-    glyphs = [characters[i] for i in (0, len(characters) // 2, -1)] if len(characters) >= 3 \
-        else []
-    palette = [((30, 60, 160), (250, 200, 40)), ((20, 120, 60), (240, 240, 240)),
-               ((150, 30, 40), (90, 200, 250))]
+    glyphs = [characters[i] for i in (0, len(characters) // 2, -1)] if len(characters) >= 3 else []
+    palette = [
+        ((30, 60, 160), (250, 200, 40)),
+        ((20, 120, 60), (240, 240, 240)),
+        ((150, 30, 40), (90, 200, 250)),
+    ]
     examples = Examples()
     for i in range(3):
         background, ink = ((0,), (255,)) if grey else palette[i]
@@ -90,8 +92,9 @@ def _draw_glyph(draw, glyph: str, size: tuple[int, int], fill) -> None:
     """``glyph`` centred, its ink ~70% of the image height (PIL's bundled scalable font)."""
     from PIL import ImageFont
 
-    left, top, right, bottom = draw.textbbox((0, 0), glyph, anchor="lt",
-                                              font=ImageFont.load_default(size=100))
+    left, top, right, bottom = draw.textbbox(
+        (0, 0), glyph, anchor="lt", font=ImageFont.load_default(size=100)
+    )
     fit = min(0.7 * size[1] / max(bottom - top, 1), 0.8 * size[0] / max(right - left, 1))
     font = ImageFont.load_default(size=int(100 * fit))
     draw.text((size[0] / 2, size[1] / 2), glyph, fill=fill, font=font, anchor="mm")
@@ -134,8 +137,9 @@ def _series_examples(shape: tuple[int | None, ...]) -> Examples:
     rows = max(window + 16, min(3 * window, row_budget))
     examples = Examples()
     for name, spike in (("series.csv", False), ("series_with_spike.csv", True)):
-        lines = ["step," + ",".join(f"value_{c}" if columns > 1 else "value"
-                                    for c in range(columns))]
+        lines = [
+            "step," + ",".join(f"value_{c}" if columns > 1 else "value" for c in range(columns))
+        ]
         for t in range(rows):
             values = []
             for c in range(columns):

@@ -60,8 +60,9 @@ def resolve_model(model_arg: str | None, run: RunRecord | None) -> ModelSource |
     return None
 
 
-def inspect_model(path: Path, custom_objects: dict[str, Any] | None = None, *,
-                  submodel: str = "") -> ModelSignature:
+def inspect_model(
+    path: Path, custom_objects: dict[str, Any] | None = None, *, submodel: str = ""
+) -> ModelSignature:
     """Load the model as the Space will (``compile=False``, with the custom objects it ships)
     and read the signature of what it serves: the model, or its ``submodel`` attribute."""
     import keras
@@ -80,12 +81,17 @@ def inspect_model(path: Path, custom_objects: dict[str, Any] | None = None, *,
     if submodel:
         part = getattr(model, submodel, None)
         if not isinstance(part, keras.Model):
-            parts = sorted(name for name, value in vars(model).items()
-                           if isinstance(value, keras.Model) and not name.startswith("_"))
+            parts = sorted(
+                name
+                for name, value in vars(model).items()
+                if isinstance(value, keras.Model) and not name.startswith("_")
+            )
             raise ManifestError(
                 f"[task] submodel {submodel!r} is not a model held by the saved "
-                f"{type(model).__name__}", where="[task] submodel in the manifest",
-                fix=f"use one of: {', '.join(parts)}" if parts
+                f"{type(model).__name__}",
+                where="[task] submodel in the manifest",
+                fix=f"use one of: {', '.join(parts)}"
+                if parts
                 else "leave it empty: the saved model holds no other model",
             )
         model = part

@@ -46,8 +46,11 @@ class Verified:
         if not self.label:
             return "no checked run yet"
         backend = " ".join(filter(None, (self.backend, self.backend_version)))
-        return f"trained with Keras {self.keras or '(version not recorded)'}" + (
-            f" on {backend}" if backend else "") + f" ({self.label})"
+        return (
+            f"trained with Keras {self.keras or '(version not recorded)'}"
+            + (f" on {backend}" if backend else "")
+            + f" ({self.label})"
+        )
 
 
 def installed_version(*dists: str) -> str:
@@ -93,8 +96,10 @@ def pin_requirements(verified: Verified, manifest_backend: str, family: str) -> 
     else:
         source = f"the versions {verified.label} recorded in its env.json"
         if missing := [name for name, value in recorded.items() if not value]:
-            notes.append(f"{verified.label} recorded no {', '.join(missing)} version: "
-                         "pinned to the installed one")
+            notes.append(
+                f"{verified.label} recorded no {', '.join(missing)} version: "
+                "pinned to the installed one"
+            )
     wanted = [("keras", versions["keras"]), (requirement, versions[backend])]
     wanted += [(extra, installed_version(extra)) for extra in _FAMILY_EXTRAS.get(family, ())]
     lines = [f"{name}=={version}" if version else name for name, version in wanted]

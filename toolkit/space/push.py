@@ -26,14 +26,20 @@ def space_files(folder: Path) -> dict[str, Path]:
     for path in sorted(Path(folder).rglob("*")):
         relative = path.relative_to(folder)
         if path.is_file() and not any(
-                part.startswith(".") or part in SKIPPED_PARTS for part in relative.parts):
+            part.startswith(".") or part in SKIPPED_PARTS for part in relative.parts
+        ):
             files[relative.as_posix()] = path
     return files
 
 
-def push_space(folder: Path, space_id: str, *, private: bool = False,
-               message: str = "Update the Space with sprint space",
-               log: Callable[[str], None] | None = None) -> str:
+def push_space(
+    folder: Path,
+    space_id: str,
+    *,
+    private: bool = False,
+    message: str = "Update the Space with sprint space",
+    log: Callable[[str], None] | None = None,
+) -> str:
     """Create the Gradio Space ``space_id`` if needed and commit ``folder`` to it.
 
     Returns the commit id. Remote files the folder no longer has are deleted in the same
@@ -56,15 +62,25 @@ def push_space(folder: Path, space_id: str, *, private: bool = False,
     validate_repo_id(space_id, where="--space-id or [hub] space_id")
     files = space_files(folder)
     if "app.py" not in files or "README.md" not in files:
-        raise HubError(f"{folder} is not a generated Space (no app.py or README.md)",
-                       where=str(folder), fix="run `sprint space SLUG` first")
+        raise HubError(
+            f"{folder} is not a generated Space (no app.py or README.md)",
+            where=str(folder),
+            fix="run `sprint space SLUG` first",
+        )
     token = require_token(hub_url(), "the Space cannot be pushed")
     refuse_leaked_token(files, token)
     policy = RetryPolicy.from_env()
-    ctx = HubContext(space_id, hub_url(), token_source(), policy, repo_type="space",
-                     command="sprint space SLUG --push")
-    api = HfApi(endpoint=ctx.endpoint, token=token, library_name="keras-sprint",
-                library_version=__version__)
+    ctx = HubContext(
+        space_id,
+        hub_url(),
+        token_source(),
+        policy,
+        repo_type="space",
+        command="sprint space SLUG --push",
+    )
+    api = HfApi(
+        endpoint=ctx.endpoint, token=token, library_name="keras-sprint", library_version=__version__
+    )
     with hub_session(policy, token, log) as say:
         del token  # only the client (and the redaction) hold it from here on
 
@@ -72,14 +88,24 @@ def push_space(folder: Path, space_id: str, *, private: bool = False,
             return with_retries(fn, what, ctx, time.sleep, say)
 
         ctx.identity = call("check the token", lambda: api.whoami(cache=False))
-        call("create the Space", lambda: api.create_repo(
-            space_id, repo_type="space", space_sdk="gradio", private=private,
-            exist_ok=True))
-        remote = call("list the Space's files",
-                      lambda: api.list_repo_files(space_id, repo_type="space"))
-        info = call("upload the files", lambda: api.create_commit(
-            space_id, operations=operations(files, remote), commit_message=message,
-            repo_type="space"))
+        call(
+            "create the Space",
+            lambda: api.create_repo(
+                space_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True
+            ),
+        )
+        remote = call(
+            "list the Space's files", lambda: api.list_repo_files(space_id, repo_type="space")
+        )
+        info = call(
+            "upload the files",
+            lambda: api.create_commit(
+                space_id,
+                operations=operations(files, remote),
+                commit_message=message,
+                repo_type="space",
+            ),
+        )
     return info.oid
 
 
@@ -87,10 +113,15 @@ def operations(files: dict[str, Path], remote: list[str]) -> list[Any]:
     """Add every local file; delete remote ones the folder no longer has (hidden ones stay)."""
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
-    adds = [CommitOperationAdd(path_in_repo=name, path_or_fileobj=str(path))
-            for name, path in files.items()]
-    gone = [CommitOperationDelete(path_in_repo=name) for name in remote
-            if name not in files and not name.startswith(".")]
+    adds = [
+        CommitOperationAdd(path_in_repo=name, path_or_fileobj=str(path))
+        for name, path in files.items()
+    ]
+    gone = [
+        CommitOperationDelete(path_in_repo=name)
+        for name in remote
+        if name not in files and not name.startswith(".")
+    ]
     return adds + gone
 
 
@@ -100,7 +131,8 @@ def refuse_leaked_token(files: dict[str, Path], token: str) -> None:
     for name, path in files.items():
         if needle in path.read_bytes():
             raise HubError(
-                f"{name} contains your Hugging Face token; nothing was uploaded", where=str(path),
+                f"{name} contains your Hugging Face token; nothing was uploaded",
+                where=str(path),
                 fix="read the token from the environment instead (Space secrets), revoke it "
                 "if it was ever shared, then push again",
             )

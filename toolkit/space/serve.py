@@ -26,16 +26,26 @@ def free_port() -> int:
 def app_env(model_value: str | None, port: int, host: str = "127.0.0.1") -> dict[str, str]:
     """The environment of an app process: the model source, where to listen, no telemetry."""
     env = dict(os.environ)
-    env.update(GRADIO_SERVER_NAME=host, GRADIO_SERVER_PORT=str(port),
-               GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+    env.update(
+        GRADIO_SERVER_NAME=host,
+        GRADIO_SERVER_PORT=str(port),
+        GRADIO_ANALYTICS_ENABLED="False",
+        PYTHONUNBUFFERED="1",
+    )
     if model_value:
         env["SPRINT_MODEL_PATH"] = model_value
     return env
 
 
-def start_app(folder: Path, *, model_value: str | None, port: int, log_path: Path | None = None,
-              extra_env: dict[str, str] | None = None,
-              python: str = sys.executable) -> subprocess.Popen:
+def start_app(
+    folder: Path,
+    *,
+    model_value: str | None,
+    port: int,
+    log_path: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+    python: str = sys.executable,
+) -> subprocess.Popen:
     """Start ``python app.py`` in ``folder``; its output goes to ``log_path`` (or is inherited).
 
     ``extra_env`` adds variables, e.g. ``GRADIO_CACHE_EXAMPLES=true`` to run every example
@@ -43,13 +53,17 @@ def start_app(folder: Path, *, model_value: str | None, port: int, log_path: Pat
     """
     log = open(log_path, "wb") if log_path else None  # noqa: SIM115 (closed with the process)
     return subprocess.Popen(
-        [python, "app.py"], cwd=folder, env=app_env(model_value, port) | (extra_env or {}),
-        stdout=log, stderr=subprocess.STDOUT if log else None,
+        [python, "app.py"],
+        cwd=folder,
+        env=app_env(model_value, port) | (extra_env or {}),
+        stdout=log,
+        stderr=subprocess.STDOUT if log else None,
     )
 
 
-def wait_for_app(url: str, process: subprocess.Popen, *, timeout: float = 180.0,
-                 log_path: Path | None = None) -> float:
+def wait_for_app(
+    url: str, process: subprocess.Popen, *, timeout: float = 180.0, log_path: Path | None = None
+) -> float:
     """Seconds until ``url`` answers; :class:`RunError` (with the log's tail) if the app dies
     or stays silent for ``timeout`` seconds."""
     start = time.monotonic()
@@ -67,8 +81,11 @@ def wait_for_app(url: str, process: subprocess.Popen, *, timeout: float = 180.0,
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.2)
-    raise RunError(f"The Space app did not answer within {timeout:.0f} s",
-                   where=f"{url}{_tail(log_path)}", fix="check the app's output for errors")
+    raise RunError(
+        f"The Space app did not answer within {timeout:.0f} s",
+        where=f"{url}{_tail(log_path)}",
+        fix="check the app's output for errors",
+    )
 
 
 def stop_app(process: subprocess.Popen, timeout: float = 10.0) -> None:
