@@ -64,11 +64,15 @@ def _moved(recorded: list[Any], today: list[dict[str, Any]]) -> list[str]:
     for key in dict.fromkeys([*before, *after]):
         old, new = before.get(key), after.get(key)
         label = f"{key[0]} {key[1]}"
-        if old is None:
+        if old is None and new is not None:
             notes.append(f"{label} was added after the runs (now {_describe_target(new)})")
-        elif new is None:
+        elif new is None and old is not None:
             notes.append(f"{label} was removed after the runs (was {_describe_target(old)})")
-        elif any(old.get(f) != new.get(f) for f in TARGET_FIELDS):
+        elif (
+            old is not None
+            and new is not None
+            and any(old.get(f) != new.get(f) for f in TARGET_FIELDS)
+        ):
             notes.append(
                 f"{label} changed after the runs: was {_describe_target(old)}, "
                 f"now {_describe_target(new)}"

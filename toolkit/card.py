@@ -278,7 +278,8 @@ def _run_facts(run: RunRecord) -> RunFacts:
 
     env, metrics = run.env(), run.metrics()
     backend = run.backend or str(_env_value(env, "backend") or "")
-    versions = env.get("versions") if isinstance(env.get("versions"), dict) else {}
+    recorded_versions = env.get("versions")
+    versions = recorded_versions if isinstance(recorded_versions, dict) else {}
     return RunFacts(
         run_id=run.run_id,
         seed=run.seed,

@@ -34,7 +34,7 @@ import textwrap
 import types
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from toolkit.errors import ManifestError
 
@@ -324,13 +324,13 @@ def _module_text(
     blocks += ["\n".join(sections[key]) for key in sorted(sections)]
     text = "\n\n".join(blocks)
     previous: ast.stmt | None = None
-    for statement in others:  # constants together, definitions two blank lines apart
+    for other in others:  # constants together, definitions two blank lines apart
         if previous is None:
-            gap = "\n\n\n" if _is_definition(statement) else "\n\n"
+            gap = "\n\n\n" if _is_definition(other) else "\n\n"
         else:
-            gap = "\n\n\n" if _is_definition(previous) or _is_definition(statement) else "\n"
-        text += gap + "\n".join(lines[_first_line(statement) - 1 : statement.end_lineno])
-        previous = statement
+            gap = "\n\n\n" if _is_definition(previous) or _is_definition(other) else "\n"
+        text += gap + "\n".join(lines[_first_line(other) - 1 : other.end_lineno])
+        previous = other
     entries = [f'"{name}": {name}' for name in names]
     export = f"{EXPORT_NAME} = {{{', '.join(entries)}}}"
     if len(export) > 100:
@@ -338,7 +338,9 @@ def _module_text(
     return text + f"\n\n\n{export}\n"
 
 
-def _is_definition(statement: ast.stmt) -> bool:
+def _is_definition(
+    statement: ast.stmt,
+) -> TypeGuard[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
     return isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
 
 
@@ -407,9 +409,10 @@ def _contributor_module(path: Path) -> CustomObjects:
             fix=f'end it with {EXPORT_NAME} = {{"MyLayer": MyLayer, ...}}, one entry per '
             "custom class the model uses",
         )
+    table = getattr(exported, "value", None)
     names = tuple(
         k.value
-        for k in getattr(exported.value, "keys", [])  # type: ignore[union-attr]
+        for k in (table.keys if isinstance(table, ast.Dict) else [])
         if isinstance(k, ast.Constant) and isinstance(k.value, str)
     )
     return CustomObjects(text, names, FILE_NAME, _third_party(list(tree.body)))

@@ -13,6 +13,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import cast
 from urllib.parse import urlsplit
 
 from toolkit.tutobook import all_nodes, ipython_command
@@ -324,7 +325,9 @@ def class_names_from(tree: ast.Module) -> tuple[list[str], str]:
             or not all(isinstance(e, ast.Constant) and type(e.value) is str for e in value.elts)
         ):
             continue
-        names = [e.value for e in value.elts if isinstance(e, ast.Constant)]
+        names = [
+            e.value for e in value.elts if isinstance(e, ast.Constant) and type(e.value) is str
+        ]
         for target in targets:
             if isinstance(target, ast.Name) and target.id.lower() in _CLASS_NAME_VARIABLES:
                 found.setdefault(target.id.lower(), (names, f"`{target.id}` on line {node.lineno}"))
@@ -352,21 +355,23 @@ class _Walker:
         later = []
         for node in nodes:  # imports and constants first: calls below resolve through them
             kind = type(node)
+            # ``type() is`` rather than isinstance: this loop sees every node of the file.
             if kind is ast.Import or kind is ast.ImportFrom:
-                self._import(node)
+                self._import(cast(ast.Import | ast.ImportFrom, node))
             elif kind is ast.Assign or kind is ast.AnnAssign:
-                self._assign(node)
+                self._assign(cast(ast.Assign | ast.AnnAssign, node))
             elif kind is ast.Call or kind is ast.Attribute or kind is ast.Constant:
                 later.append(node)
         for node in later:
             kind = type(node)
             if kind is ast.Call:
-                self._call(node)
+                self._call(cast(ast.Call, node))
             elif kind is ast.Attribute:
-                if type(node.value) is ast.Name:
-                    self._usage(node)
-            elif type(node.value) is str:
-                self._loose_url(node)
+                attribute = cast(ast.Attribute, node)
+                if type(attribute.value) is ast.Name:
+                    self._usage(attribute)
+            elif type(cast(ast.Constant, node).value) is str:
+                self._loose_url(cast(ast.Constant, node))
         self.data.sort(key=lambda d: d.line or 0)
 
     # imports and constants
@@ -411,8 +416,8 @@ class _Walker:
                 if key == "KERAS_BACKEND" and value:
                     self.pins.append((value.strip().lower(), node.lineno, True))
 
-    def _is_environ(self, node: ast.expr) -> bool:
-        return self.dotted(node) in ("os.environ", "environ")
+    def _is_environ(self, node: ast.expr | None) -> bool:
+        return node is not None and self.dotted(node) in ("os.environ", "environ")
 
     def resolve(self, node: ast.AST | None) -> str | None:
         """The string value of a constant, a known name, a sum or an f-string of those."""
@@ -506,9 +511,9 @@ class _Walker:
                     None,
                 )
             )
-            url = self.resolve(target)
-            if url and _is_url(url):
-                self._add_url("url", url, line)
+            source = self.resolve(target)
+            if source and _is_url(source):
+                self._add_url("url", source, line)
         elif (
             name in ("os.system", "os.popen")
             or name.startswith("subprocess.")
@@ -523,8 +528,8 @@ class _Walker:
         elif last == "update" and self._is_environ(getattr(node.func, "value", None)):
             value = self.resolve(args.get("KERAS_BACKEND"))
             if node.args and isinstance(node.args[0], ast.Dict):
-                for key, val in zip(node.args[0].keys, node.args[0].values, strict=False):
-                    if self.resolve(key) == "KERAS_BACKEND":
+                for item, val in zip(node.args[0].keys, node.args[0].values, strict=False):
+                    if self.resolve(item) == "KERAS_BACKEND":
                         value = self.resolve(val)
             if value:
                 self.pins.append((value.strip().lower(), line, True))
@@ -564,7 +569,7 @@ class _Walker:
 
     def _loose_url(self, node: ast.Constant) -> None:
         """A data-file URL in a string constant, used some way we did not recognise."""
-        if "://" not in node.value:
+        if not isinstance(node.value, str) or "://" not in node.value:
             return
         text = node.value.strip()
         if (
@@ -578,8 +583,9 @@ class _Walker:
         first = node.args[0] if node.args else args.get("args") or args.get("cmd")
         if isinstance(first, ast.List | ast.Tuple):
             parts = [self.resolve(e) for e in first.elts]
-            if all(p is not None for p in parts):
-                self.commands.append(ShellCommand(node.lineno, shlex.join(parts)))
+            words = [p for p in parts if p is not None]
+            if len(words) == len(parts):
+                self.commands.append(ShellCommand(node.lineno, shlex.join(words)))
             return
         text = self.resolve(first)
         if text:
@@ -655,7 +661,7 @@ def _dedupe(refs: list[DataRef]) -> list[DataRef]:
 
 
 def _is_url(text: str | None) -> bool:
-    return bool(text) and re.match(r"^(?:https?|ftp|gs|s3)://\S+$", text.strip()) is not None
+    return bool(text) and re.match(r"^(?:https?|ftp|gs|s3)://\S+$", str(text).strip()) is not None
 
 
 def _basename(url: str) -> str:

@@ -51,7 +51,7 @@ def conforms(value: Any, expected: Any) -> bool:
         return isinstance(value, dict) and all(
             conforms(k, args[0]) and conforms(v, args[1]) for k, v in value.items()
         )
-    if is_dataclass(expected):
+    if isinstance(expected, type) and is_dataclass(expected):
         return isinstance(value, expected)
     return True  # Any and other annotations: not checked here
 

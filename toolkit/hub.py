@@ -43,7 +43,6 @@ import shutil
 import sys
 import tempfile
 import time
-import tomllib
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -58,7 +57,7 @@ from toolkit.card import RenderedCard, hub_url, prepare_card, require_custom_obj
 from toolkit.custom_objects import FILE_NAME as CUSTOM_OBJECTS_FILE
 from toolkit.errors import HubError, RunError, UsageError
 from toolkit.fsutil import atomic_write_text
-from toolkit.manifest import MANIFEST_NAME, Manifest
+from toolkit.manifest import MANIFEST_NAME, Manifest, record_hub_fields
 from toolkit.redact import redact
 from toolkit.runs import LOGS_DIR, MODEL_FILE, RunRecord
 
@@ -1048,19 +1047,13 @@ def _account_role(ctx: HubContext) -> str | None:
 
 def record_push(repro_dir: Path, result: PushResult) -> Path:
     """Write the pushed commit into ``[hub]`` of the manifest, keeping its comments."""
-    import tomlkit
-
-    path = Path(repro_dir) / MANIFEST_NAME
-    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
-    if "hub" not in doc:
-        doc["hub"] = tomlkit.table()
-    hub = doc["hub"]
-    hub["repo_id"] = result.repo_id
-    hub["pushed_commit"] = result.commit_oid
-    hub["pushed_url"] = result.commit_url
-    hub["pushed_pr_url"] = result.pr_url
-    hub["pushed_run"] = result.run_id
-    text = tomlkit.dumps(doc)
-    Manifest.from_dict(tomllib.loads(text), where=str(path))  # still a valid manifest
-    atomic_write_text(path, text)
-    return path
+    return record_hub_fields(
+        repro_dir,
+        {
+            "repo_id": result.repo_id,
+            "pushed_commit": result.commit_oid,
+            "pushed_url": result.commit_url,
+            "pushed_pr_url": result.pr_url,
+            "pushed_run": result.run_id,
+        },
+    )

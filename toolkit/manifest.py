@@ -411,3 +411,40 @@ def _drop_none(obj: Any) -> Any:
 def reproduction_dir(root: Path, slug: str) -> Path:
     """``<root>/reproductions/<slug>`` after validating the slug."""
     return Path(root) / "reproductions" / validate_slug(slug)
+
+
+def record_hub_fields(folder: Path, values: dict[str, str]) -> Path:
+    """Set fields of ``[hub]`` in ``folder``'s manifest, keeping its comments and layout.
+
+    The edited text must still load as a manifest; it is then written atomically.
+
+    Args:
+        folder: the reproduction folder.
+        values: ``[hub]`` field names and their new values.
+
+    Returns:
+        The manifest's path.
+
+    Raises:
+        ManifestError: a field is not one of ``[hub]``, or the result does not load.
+    """
+    import tomlkit
+
+    known = {f.name for f in fields(HubInfo)}
+    if unknown := sorted(set(values) - known):
+        raise ManifestError(
+            f"[hub] has no field {', '.join(unknown)}",
+            where=str(Path(folder) / MANIFEST_NAME),
+            fix=f"use one of {', '.join(sorted(known))}",
+        )
+    path = Path(folder) / MANIFEST_NAME
+    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    hub = doc.get("hub")
+    if not isinstance(hub, dict):
+        hub = tomlkit.table()
+        doc["hub"] = hub
+    hub.update(values)
+    text = tomlkit.dumps(doc)
+    Manifest.from_dict(tomllib.loads(text), where=str(path))  # still a valid manifest
+    atomic_write_text(path, text)
+    return path

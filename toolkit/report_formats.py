@@ -379,10 +379,10 @@ def render_junit(reports: Sequence[CheckReport]) -> str:
             ET.SubElement(case, "system-out").text = prefix + result.explanation
         if report.warnings:
             ET.SubElement(suite, "system-err").text = "\n".join(report.warnings)
-        for key, value in counts.items():
-            suite.set(key, str(value))
-            totals[key] += value
-    for key, value in totals.items():
-        root.set(key, str(value))
+        for key, count in counts.items():
+            suite.set(key, str(count))
+            totals[key] += count
+    for key, count in totals.items():
+        root.set(key, str(count))
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"

@@ -109,8 +109,8 @@ class RunRecord:
             started=info.get("started", ""),
         )
         problems = type_problems(record)
-        if why := choice_problem("status", record.status, STATUSES):
-            problems.append(why)
+        if bad_status := choice_problem("status", record.status, STATUSES):
+            problems.append(bad_status)
         if problems:
             raise RunDataError(
                 f"run.json holds values the harness never writes: {'; '.join(problems)}",

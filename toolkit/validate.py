@@ -206,13 +206,13 @@ def check_card(ctx: Context) -> Item:
                 "sprint:free sections"
             ],
         )
-    from huggingface_hub import ModelCard
+    from huggingface_hub import ModelCard, ModelCardData
 
     try:
         data = ModelCard(text, ignore_metadata_errors=False).data
     except Exception as exc:  # huggingface_hub raises ValueError and yaml errors alike
         return Item("card", FAIL, f"the front matter is not valid Hub metadata: {exc}")
-    if not data.eval_results:
+    if not isinstance(data, ModelCardData) or not data.eval_results:
         return Item("card", FAIL, "the front matter holds no model-index results")
     try:
         fresh = render_card(ctx.repro_dir, existing=text).text

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     imported, refused = import_runs(args.archive, project_root())
     for run in imported:
         print(f"imported {run.slug}/runs/{run.run_id} ({run.files} files)")
-    for run in refused:
-        print(f"refused  {run.slug}/runs/{run.run_id}: {run.reason}")
+    for refusal in refused:
+        print(f"refused  {refusal.slug}/runs/{refusal.run_id}: {refusal.reason}")
     print(f"{len(imported)} run(s) imported, {len(refused)} refused")
     return 1 if refused else 0

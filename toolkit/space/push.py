@@ -8,14 +8,12 @@ cache, never printed), ``HF_ENDPOINT``, one retry loop with bounded backoff
 from __future__ import annotations
 
 import time
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from toolkit.errors import HubError
-from toolkit.fsutil import atomic_write_text
-from toolkit.manifest import MANIFEST_NAME, Manifest
+from toolkit.manifest import record_hub_fields
 
 SKIPPED_PARTS = ("__pycache__",)  # plus every hidden file or folder (.sprint-space.json, .gradio)
 
@@ -140,15 +138,4 @@ def refuse_leaked_token(files: dict[str, Path], token: str) -> None:
 
 def record_space_push(repro_dir: Path, space_id: str, commit: str) -> Path:
     """Write the Space and its commit into ``[hub]`` of the manifest, keeping its comments."""
-    import tomlkit
-
-    path = Path(repro_dir) / MANIFEST_NAME
-    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
-    if "hub" not in doc:
-        doc["hub"] = tomlkit.table()
-    doc["hub"]["space_id"] = space_id
-    doc["hub"]["space_commit"] = commit
-    text = tomlkit.dumps(doc)
-    Manifest.from_dict(tomllib.loads(text), where=str(path))  # still a valid manifest
-    atomic_write_text(path, text)
-    return path
+    return record_hub_fields(repro_dir, {"space_id": space_id, "space_commit": commit})
