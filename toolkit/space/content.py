@@ -21,6 +21,7 @@ STYLE: dict[str, tuple[str, str, str]] = {
     "time_series": ("⏱️", "purple", "pink"),
     "image_to_image": ("🎨", "pink", "purple"),
     "generative": ("✨", "purple", "indigo"),
+    "density": ("🌗", "blue", "purple"),
     "generic": ("🧪", "gray", "blue"),
 }
 USAGE: dict[str, str] = {
@@ -35,6 +36,8 @@ USAGE: dict[str, str] = {
     "the model makes of it.",
     "image_to_image": "Upload an image: the model transforms it.",
     "generative": "Pick a seed and a number of samples: the model generates images.",
+    "density": "Pick a seed and a number of points: latent points drawn from a standard normal "
+    "are mapped through the model to data space and plotted.",
     "generic": "Give the model's inputs as JSON (or type `random`): the app shows its outputs.",
 }
 

@@ -45,6 +45,8 @@ def make_examples(
         return _series_examples(shape)
     if family == "generative":
         return Examples(rows=[[0, 4], [42, 1]])  # (seed, samples)
+    if family == "density":
+        return Examples(rows=[[0, 1000], [42, 3000]])  # (seed, points)
     return Examples(rows=[["random"]])
 
 

@@ -13,6 +13,7 @@ FAMILIES: dict[str, str] = {
     "time_series": "a CSV in, a plot out (forecast, reconstruction or class)",
     "image_to_image": "image in, image out",
     "generative": "seed in, generated images out",
+    "density": "seed in, points sampled from a learned 2-d density out (a scatter plot)",
     "generic": "the model's inputs as JSON in, its outputs out",
 }
 
@@ -36,6 +37,8 @@ _ALIASES: dict[str, str] = {
     "gan": "generative",
     "vae": "generative",
     "diffusion": "generative",
+    "density_estimation": "density",
+    "normalizing_flow": "density",
 }
 
 # Fallback patterns, tried in order on kinds no alias names.
@@ -47,6 +50,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (r"(tabular|structured).*regress", "tabular_regression"),
     (r"(tabular|structured)", "tabular_classification"),
     (r"segment|image_to_image|denois|super_res|colori", "image_to_image"),
+    (r"density|normali[sz]ing_flow|real_nvp", "density"),
     (r"generat|gan$|_gan|vae", "generative"),
 )
 
