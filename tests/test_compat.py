@@ -117,6 +117,49 @@ def fixed(code: str) -> str:
             'loss = keras.losses.MeanSquaredError(reduction="none")',
             "loss-reduction",
         ),
+        ("i = np.int0(3) + np.bool8(1)", "i = np.intp(3) + np.bool_(1)", "numpy2-alias"),
+        ("area = np.trapz(y, x)", "area = np.trapezoid(y, x)", "numpy2-alias"),
+        (
+            "from tensorflow.keras.layers.experimental import EinsumDense",
+            "from tensorflow.keras.layers import EinsumDense",
+            "experimental-layer",
+        ),
+        (
+            'lookup = layers.StringLookup(output_mode="binary")',
+            'lookup = layers.StringLookup(output_mode="multi_hot")',
+            "renamed-argument",
+        ),
+        (  # the layer class chosen at run time, as structured-data examples do
+            "lookup = lookup_class(output_mode='binary')",
+            'lookup = lookup_class(output_mode="multi_hot")',
+            "renamed-argument",
+        ),
+        (
+            "enc = layers.CategoryEncoding(max_tokens=5)",
+            "enc = layers.CategoryEncoding(num_tokens=5)",
+            "renamed-argument",
+        ),
+        (
+            "d = layers.Discretization(bins=[0.0, 1.0])",
+            "d = layers.Discretization(bin_boundaries=[0.0, 1.0])",
+            "renamed-argument",
+        ),
+        (
+            "df = pd.read_csv(path, delim_whitespace=True, header=None)",
+            'df = pd.read_csv(path, sep=r"\\s+", header=None)',
+            "renamed-argument",
+        ),
+        (
+            "df = pd.read_csv(path, error_bad_lines=False)",
+            'df = pd.read_csv(path, on_bad_lines="skip")',
+            "renamed-argument",
+        ),
+        (
+            "df = pd.read_csv(path, delim_whitespace=False)",
+            'df = pd.read_csv(path, sep=",")',
+            "renamed-argument",
+        ),
+        ("for k, v in df.iteritems():", "for k, v in df.items():", "pandas-removed"),
     ],
 )
 def test_mechanical_fixes(before: str, after: str, code: str) -> None:
@@ -146,6 +189,19 @@ def test_mechanical_fixes(before: str, after: str, code: str) -> None:
         ("bn = layers.experimental.SyncBatchNormalization()", "experimental-layer"),
         ("from keras.wrappers.scikit_learn import KerasClassifier", "removed-api"),
         ("x = np.asfarray(values)", "numpy2-removed"),
+        ("v = np.asscalar(a)", "numpy2-removed"),
+        ("m = np.in1d(a, b)", "numpy2-removed"),
+        (
+            "from tensorflow.keras.layers.experimental import RandomFourierFeatures",
+            "experimental-layer",
+        ),
+        ("rff = layers.experimental.RandomFourierFeatures(4096)", "experimental-layer"),
+        (
+            "from tensorflow.keras.layers.experimental import SyncBatchNormalization",
+            "experimental-layer",
+        ),
+        ("K.set_value(opt.learning_rate, 0.1)", "backend-removed"),
+        ("shape = keras.backend.int_shape(x)", "backend-removed"),
     ],
 )
 def test_reported_but_left_to_a_person(source: str, code: str) -> None:
@@ -246,3 +302,24 @@ def test_one_broken_cell_gives_one_finding_at_its_line() -> None:
 
 def test_every_rule_has_needles() -> None:
     assert {rule.code for rule in _RULES} <= set(_NEEDLES)
+
+
+def test_random_fourier_features_hint_says_it_is_gone_not_moved() -> None:
+    [finding] = find_compat_issues(
+        "from tensorflow.keras.layers.experimental import RandomFourierFeatures\n"
+    )
+    assert "removed in Keras 3" in finding.message and "custom layer" in finding.replacement
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'net = MLP(output_mode="binary")',  # not a Keras preprocessing layer
+        "x = np.matmul(a, b) + np.integer_value",  # names that only start like removed ones
+        "rows = parse(delim_whitespace=True)",  # not a pandas reader
+        "d = {}.items()",
+    ],
+)
+def test_look_alikes_of_renamed_apis_are_left_alone(source: str) -> None:
+    assert find_compat_issues(source) == []
+    assert apply_fixes(source) == (source, [])

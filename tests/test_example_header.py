@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -186,17 +187,50 @@ def test_header_after_blank_and_comment_lines() -> None:
     assert parse_example_text(text).header.line == 4
 
 
-def test_file_without_header_is_an_error_with_line_and_fix() -> None:
-    with pytest.raises(ExampleError) as info:
-        load_example(FIXTURES / "no_header.py")
-    message = str(info.value)
-    assert "no header" in message and "no_header.py, line 1" in message
-    assert "Title" in message and "\n" not in message
+def test_file_without_header_takes_its_title_from_the_file_name_with_a_warning() -> None:
+    example = load_example(FIXTURES / "no_header.py")
+    assert example.header.title == "No header"
+    assert example.header.inferred == {"title": "from the file name 'no_header.py'"}
+    [warning] = example.warnings
+    assert "no header docstring (line 1 opens with code)" in warning
+    assert "'No header' inferred from the file name" in warning and "Title" in warning
+    assert [c.kind for c in example.cells] == ["code", "prose"]  # nothing swallowed
 
 
-def test_prose_without_keys_first_is_not_a_header() -> None:
-    with pytest.raises(ExampleError, match="no header"):
-        parse_example_text('"""\n## Just prose\n"""\n\nimport keras\n')
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("mnist_convnet.py", "MNIST convnet"),
+        ("text-classification_with_lstm.py", "Text classification with LSTM"),
+        ("vae.py", "VAE"),
+    ],
+)
+def test_title_from_file_name_keeps_known_acronyms(tmp_path: Path, name: str, title: str) -> None:
+    path = tmp_path / name
+    path.write_text("import keras\n")
+    assert load_example(path).header.title == title
+
+
+def test_prose_without_keys_first_is_not_a_header_but_the_first_cell() -> None:
+    example = parse_example_text('"""\n## Just prose\n"""\n\nimport keras\n')
+    assert example.header.title == "Untitled example"
+    assert example.header.inferred == {"title": "as a placeholder (no file name)"}
+    assert [c.kind for c in example.cells] == ["prose", "code"]
+    assert "opens with prose" in example.warnings[0]
+
+
+def test_new_scaffolds_a_file_without_header_and_records_the_inferred_title(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPRINT_ROOT", str(tmp_path))
+    assert main(["new", str(FIXTURES / "no_header.py"), "--slug", "bare"]) == 0
+    out = capsys.readouterr().out
+    assert "no header docstring" in out and "No header" in out
+    folder = tmp_path / "reproductions" / "bare"
+    record = json.loads((folder / ".scaffold.json").read_text())
+    assert record["inferred"] == {"title": "from the file name 'no_header.py'"}
+    assert 'title = "No header"' in (folder / "reproduction.toml").read_text()
+    assert "inferred from the file name" in (folder / "README.md").read_text()
 
 
 def test_header_without_title_is_an_error() -> None:

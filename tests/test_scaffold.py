@@ -122,8 +122,8 @@ def test_bad_slug_is_refused_and_writes_nothing(root: Path, slug: str, capsys) -
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"\x00\x01\x02\xff\xfe binary", "Title: x\n".encode("utf-16"), b"import keras\nx = 1\n"],
-    ids=["empty", "binary", "not-utf8", "no-header"],
+    [b"", b"\x00\x01\x02\xff\xfe binary", "Title: x\n".encode("utf-16")],
+    ids=["empty", "binary", "not-utf8"],
 )
 def test_bad_input_exits_2_and_writes_nothing(
     root: Path, tmp_path: Path, content: bytes, capsys
@@ -171,3 +171,41 @@ def test_a_repo_id_with_a_final_newline_is_refused():
     from toolkit.hub import REPO_ID_RE
 
     assert REPO_ID_RE.match("keras-io/mnist") and not REPO_ID_RE.match("keras-io/mnist\n")
+
+
+LEGACY = (Path(__file__).resolve().parent / "fixtures" / "examples") / "legacy_tf_keras.py"
+
+
+def test_new_fixes_removed_apis_by_default_and_lists_each_fix(root: Path, capsys) -> None:
+    assert main(["new", str(LEGACY), "--slug", "legacy"]) == 0
+    out = capsys.readouterr().out
+    folder = root / "reproductions" / "legacy"
+    train = (folder / "train.py").read_text().split("\n")
+    record = json.loads((folder / ".scaffold.json").read_text())
+    fixes = record["fixes"]
+    assert {f["rule"] for f in fixes} >= {"optimizer-lr", "numpy-alias", "generator-method"}
+    for fix in fixes:
+        assert set(fix) == {"file", "line", "source_line", "rule", "before", "after", "message"}
+        assert fix["file"] == "train.py" and fix["after"] in train[fix["line"] - 1]
+        assert f"train.py:{fix['line']}  [{fix['rule']}]" in out
+    assert "Adam(learning_rate=" in "\n".join(train) and "Adam(lr=" not in "\n".join(train)
+    readme = (folder / "README.md").read_text()
+    assert "`lr` -> `learning_rate` (optimizer-lr)" in readme
+    assert "`fit(workers=...)` was removed in Keras 3" in readme  # left for a person
+    assert "`fit(workers=...)` was removed in Keras 3" in out
+
+
+def test_no_fix_keeps_the_code_as_written_and_records_no_fix(root: Path, capsys) -> None:
+    assert main(["new", str(LEGACY), "--slug", "legacy", "--no-fix"]) == 0
+    out = capsys.readouterr().out
+    folder = root / "reproductions" / "legacy"
+    assert "Adam(lr=" in (folder / "train.py").read_text()
+    assert json.loads((folder / ".scaffold.json").read_text())["fixes"] == []
+    assert "kept as written (--no-fix)" in out and "finding" in out
+
+
+def test_fix_flag_is_still_accepted_as_the_default(root: Path) -> None:
+    assert main(["new", str(LEGACY), "--slug", "a", "--fix"]) == 0
+    assert main(["new", str(LEGACY), "--slug", "b"]) == 0
+    scripts = [(root / "reproductions" / s / "train.py").read_text() for s in ("a", "b")]
+    assert scripts[0] == scripts[1]

@@ -80,6 +80,12 @@ _NP2_RENAMES = {
     "alltrue": "np.all",
     "round_": "np.round",
     "row_stack": "np.vstack",
+    "int0": "np.intp",
+    "bool8": "np.bool_",
+    "object0": "np.object_",
+    "str0": "np.str_",
+    "trapz": "np.trapezoid",
+    "mat": "np.asmatrix",
 }
 _PUBLIC_TF_KERAS = (
     "layers",
@@ -104,6 +110,16 @@ _REDUCTIONS = {
     "SUM": '"sum"',
     "SUM_OVER_BATCH_SIZE": '"sum_over_batch_size"',
     "AUTO": '"sum_over_batch_size"',
+}
+_BACKEND_REMOVED = {
+    "set_value": "variable.assign(value)",
+    "get_value": "keras.ops.convert_to_numpy(x)",
+    "batch_get_value": "[keras.ops.convert_to_numpy(x) for x in xs]",
+    "int_shape": "x.shape",
+    "placeholder": "keras.Input",
+    "variable": "keras.Variable",
+    "eval": "keras.ops.convert_to_numpy(x)",
+    "function": "a plain Python function or a keras.Model",
 }
 _OPTIMIZERS = {
     "Adam",
@@ -137,13 +153,15 @@ _RULES: list[_Rule] = [
     ),
     _rule(
         "numpy2-removed",
-        r"\b(?:np|numpy)\.(asfarray|msort|find_common_type|cast)\b",
-        "`{match}` was removed in NumPy 2.0",
+        r"\b(?:np|numpy)\.(asfarray|msort|find_common_type|cast|asscalar|in1d)\b",
+        "`{match}` was removed from NumPy; use `{replacement}`",
         lambda m: {
             "asfarray": "np.asarray(x, dtype=float)",
             "msort": "np.sort(a, axis=0)",
             "find_common_type": "np.result_type",
             "cast": "np.asarray(x, dtype=...)",
+            "asscalar": "x.item()",
+            "in1d": "np.isin(a, b).ravel()",
         }[m.group(1)],
         fixable=False,
     ),
@@ -158,6 +176,28 @@ _RULES: list[_Rule] = [
         r"\blayers\.experimental\.preprocessing\b",
         "`layers.experimental.preprocessing.*` layers moved to `layers.*` (TF 2.9 / Keras 3)",
         "layers",
+    ),
+    _rule(
+        "experimental-layer",
+        r"\blayers\.experimental(?:\.|\s+import\s+)RandomFourierFeatures\b",
+        "`RandomFourierFeatures` was removed in Keras 3 (it was never moved out of "
+        "`layers.experimental`)",
+        "a small custom layer: a fixed random Gaussian projection (scale as in the example) "
+        "followed by cos, as the TF 2 layer computed",
+        fixable=False,
+    ),
+    _rule(
+        "experimental-layer",
+        r"\.layers\.experimental(?=\s+import\s+EinsumDense\s*$)",
+        "`EinsumDense` left `layers.experimental`; import it from `layers`",
+        ".layers",
+    ),
+    _rule(
+        "experimental-layer",
+        r"\blayers\.experimental\s+import\s+\w+",
+        "`{match}`: Keras 3 has no `layers.experimental`",
+        "import the layer from `layers` (check it exists there)",
+        fixable=False,
     ),
     _rule(
         "experimental-layer",
@@ -406,6 +446,20 @@ _RULES: list[_Rule] = [
         "nothing: Keras 3 runs eagerly",
         fixable=False,
     ),
+    _rule(
+        "backend-removed",
+        r"\b(?:backend|K)\.(set_value|get_value|batch_get_value|int_shape|placeholder|"
+        r"variable|eval|function)(?=\s*\()",
+        "`{match}` was removed from `keras.backend` in Keras 3; use `{replacement}`",
+        lambda m: _BACKEND_REMOVED[m.group(1)],
+        fixable=False,
+    ),
+    _rule(
+        "pandas-removed",
+        r"\.iteritems(?=\s*\(\s*\))",
+        "`{match}()` was removed in pandas 2.0 (and Python 3 dicts); use `{replacement}()`",
+        ".items",
+    ),
 ]
 
 
@@ -433,6 +487,8 @@ _NEEDLES: dict[str, tuple[str, ...]] = {
     "loss-reduction": ("Reduction",),
     "tensorflow-addons": ("tensorflow_addons", "tfa."),
     "removed-api": ("multi_gpu_model", "scikit_learn", "_session"),
+    "backend-removed": ("backend.", "K."),
+    "pandas-removed": ("iteritems",),
 }
 
 
@@ -573,6 +629,7 @@ def _keyword_findings(tree: ast.Module, code: list[str]) -> list[Finding]:
                         kw.arg,
                     )
                 )
+        findings.extend(_renamed_argument_findings(node, name, code))
         if name == "save_weights" and node.args:
             target = node.args[0]
             if (
@@ -594,6 +651,73 @@ def _keyword_findings(tree: ast.Module, code: list[str]) -> list[Finding]:
                     )
                 )
     return findings
+
+
+# Keyword arguments renamed since TF 2.4: (callee suffix, old keyword) -> new keyword.
+_RENAMED_KEYWORDS = {
+    ("CategoryEncoding", "max_tokens"): "num_tokens",
+    ("Discretization", "bins"): "bin_boundaries",
+}
+# Keyword values that changed: (keyword, old value) -> (new source text, since when).
+_CHANGED_VALUES = {
+    ("output_mode", "binary"): ('"multi_hot"', "TF 2.6 (Keras 3 keeps the new name)"),
+    ("delim_whitespace", True): ('sep=r"\\s+"', "pandas 3.0"),
+    ("delim_whitespace", False): ('sep=","', "pandas 3.0"),  # the default separator
+    ("error_bad_lines", False): ('on_bad_lines="skip"', "pandas 2.0"),
+    ("error_bad_lines", True): ('on_bad_lines="error"', "pandas 2.0"),
+}
+_PREPROCESSING_CALLEE = re.compile(r"(?:Lookup|Encoding|Vectorization|Hashing|lookup\w*)$")
+_PANDAS_READERS = {"read_csv", "read_table", "read_fwf"}
+
+
+def _renamed_argument_findings(node: ast.Call, name: str, code: list[str]) -> list[Finding]:
+    """Keyword arguments (or their values) renamed in Keras preprocessing layers and pandas."""
+    findings = []
+    for kw in node.keywords:
+        if kw.arg is None or not 0 < kw.lineno <= len(code):
+            continue
+        line = code[kw.lineno - 1]
+        for finding in (_renamed_keyword(kw, name, line), _changed_value(kw, name, line)):
+            if finding is not None:
+                findings.append(finding)
+    return findings
+
+
+def _renamed_keyword(kw: ast.keyword, name: str, line: str) -> Finding | None:
+    """``CategoryEncoding(max_tokens=...)`` -> ``num_tokens=``, and the like."""
+    for (suffix, old), new in _RENAMED_KEYWORDS.items():
+        if kw.arg == old and name.endswith(suffix):
+            message = f"`{name}({kw.arg}=...)` was renamed to `{new}`"
+            column = _char_column(line, kw.col_offset)
+            return Finding(kw.lineno, "renamed-argument", message, new, True, column, old)
+    return None
+
+
+def _changed_value(kw: ast.keyword, name: str, line: str) -> Finding | None:
+    """``output_mode="binary"`` -> ``"multi_hot"``; pandas' ``delim_whitespace=True``..."""
+    value = kw.value.value if isinstance(kw.value, ast.Constant) else None
+    change = _CHANGED_VALUES.get((str(kw.arg), value)) if isinstance(value, str | bool) else None
+    if change is None or not _applies(str(kw.arg), name):
+        return None
+    span: ast.expr | ast.keyword = (
+        kw.value if kw.arg == "output_mode" else kw
+    )  # pandas: all of `key=value`
+    if getattr(span, "end_lineno", None) != kw.lineno:
+        return None
+    begin = _char_column(line, span.col_offset)
+    end = _char_column(line, span.end_col_offset or 0)
+    message = (
+        f"`{name}({kw.arg}={value!r})` is no longer accepted (removed in {change[1]}); "
+        f"use `{change[0]}`"
+    )
+    return Finding(kw.lineno, "renamed-argument", message, change[0], True, begin, line[begin:end])
+
+
+def _applies(keyword: str, callee: str) -> bool:
+    """Whether a changed keyword value belongs to this callee's library."""
+    if keyword == "output_mode":
+        return bool(_PREPROCESSING_CALLEE.search(callee))
+    return callee in _PANDAS_READERS
 
 
 def _weights_name(name: str) -> str:

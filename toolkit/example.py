@@ -106,6 +106,7 @@ class Header:
     line: int = 1  # line of the header docstring's opening quotes
     raw: dict[str, str] = field(default_factory=dict)  # every key as written -> raw value
     description_line: int = 0  # line of the Description key (claims point there)
+    inferred: dict[str, str] = field(default_factory=dict)  # field -> how it was inferred
 
 
 @dataclass
@@ -474,7 +475,10 @@ def parse_example_text(text: str, *, path: str = "<string>") -> Example:
     blocks = split_blocks(text)
     _refuse_unclosed(blocks, path)
     header_block, body = _header_block(blocks, path)
-    header, header_warnings = parse_header(header_block, path)
+    if header_block is None:
+        header, header_warnings = header_from_name(path, body)
+    else:
+        header, header_warnings = parse_header(header_block, path)
     cells, cell_warnings = _cells(body)
     example = Example(
         path=None if path == "<string>" else Path(path),
@@ -547,27 +551,79 @@ def _is_preamble(block: Block) -> bool:
     )
 
 
-def _header_block(blocks: list[Block], path: str) -> tuple[Block, list[Block]]:
-    """The header docstring and the blocks after it; ExampleError when there is none."""
+def _header_block(blocks: list[Block], path: str) -> tuple[Block | None, list[Block]]:
+    """The header docstring and the blocks after it; ``None`` and every block when the file
+    opens with something else; ExampleError when it holds neither header nor code."""
     for index, block in enumerate(blocks):
         if _is_preamble(block):
             continue
         if block.kind == "prose" and any(_known_key(ln) for ln in block.lines):
             return block, blocks[index + 1 :]
-        line = (block.opener if block.opener is not None else block.start) + 1
-        raise ExampleError(
-            "The example has no header",
-            where=f"{path}, line {line} (the file must open with a docstring of "
-            "'Key: value' lines)",
-            fix="open the file with a triple-quoted docstring of 'Key: value' lines: Title, "
-            "Author, Date created (YYYY/MM/DD), Last modified, Description and Accelerator "
-            "(GPU, TPU or None), as keras-io examples do",
-        )
+        return None, blocks[index:]
     raise ExampleError(
         "The example has no header and no code",
         where=path,
         fix="pass a Keras.io example: a header docstring, then code and prose",
     )
+
+
+# Words a title written from a file name keeps in capitals.
+_ACRONYMS = {
+    "mnist",
+    "cifar",
+    "cifar10",
+    "cifar100",
+    "imdb",
+    "cnn",
+    "rnn",
+    "lstm",
+    "gru",
+    "gan",
+    "dcgan",
+    "vae",
+    "gnn",
+    "svm",
+    "mlp",
+    "bert",
+    "gpt",
+    "nlp",
+    "ocr",
+    "ctc",
+    "nab",
+    "vit",
+    "3d",
+    "2d",
+    "ner",
+    "tpu",
+    "gpu",
+    "api",
+    "csv",
+    "tf",
+    "jax",
+    "ddpm",
+    "dqn",
+    "ppo",
+    "ddpg",
+    "a2c",
+    "rl",
+}
+
+
+def header_from_name(path: str, body: list[Block]) -> tuple[Header, list[str]]:
+    """A header for a file that opens without one (``body[0]`` is its first cell): the title
+    comes from the file name and is recorded in ``Header.inferred``, with a warning."""
+    stem = Path(path).stem if path != "<string>" else ""
+    words = [w for w in re.split(r"[_\-\s]+", stem) if w]
+    title = " ".join(w.upper() if w.lower() in _ACRONYMS else w for w in words)
+    title = (title[:1].upper() + title[1:]) if title else "Untitled example"
+    first = body[0]
+    line = (first.opener if first.opener is not None else first.start) + 1
+    how = f"from the file name {Path(path).name!r}" if stem else "as a placeholder (no file name)"
+    warning = (
+        f"the example has no header docstring (line {line} opens with {first.kind}): title "
+        f"{title!r} inferred {how}; add a 'Title: ...' header docstring to set it"
+    )
+    return Header(title=title, line=line, inferred={"title": how}), [warning]
 
 
 def _known_key(line: str) -> str | None:

@@ -2,8 +2,12 @@
 
 The folder holds ``reproduction.toml`` (the manifest), ``train.py`` (the example as a plain
 script) and a contributor ``README.md``. Like copier, the scaffold records what it generated
-(``.scaffold.json``: file hashes), so a re-run with ``--force`` can tell contributor edits from
-untouched output and backs up the edited files before replacing them.
+(``.scaffold.json``: file hashes, and every mechanical fix applied to ``train.py``), so a re-run
+with ``--force`` can tell contributor edits from untouched output and backs up the edited files
+before replacing them.
+
+Uses of APIs that today's libraries removed are fixed by default where the fix is a pure rename
+(:func:`toolkit.compat.apply_fixes`); ``fix=False`` keeps the example's code as written.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from toolkit.task_kinds import is_classification
 
 if TYPE_CHECKING:
     from toolkit.claims import ReportedMetric
+    from toolkit.compat import Finding
     from toolkit.example import Example
 
 SCAFFOLD_RECORD = ".scaffold.json"
@@ -47,6 +52,30 @@ HUB_NAMESPACE = "keras-io"
 # Default tolerances, written into the manifest with their reason so a contributor revisits them.
 FRACTION_TOLERANCE = 0.01  # absolute, for accuracies and other fractions
 RAW_TOLERANCE = 0.10  # relative, for losses, errors and other raw numbers
+
+
+@dataclass(frozen=True)
+class AppliedFix:
+    """One mechanical fix written into the scaffold: where, which rule, the text it replaced."""
+
+    file: str  # e.g. "train.py"
+    line: int  # 1-based, in ``file``
+    source_line: int  # 1-based, in the example source
+    rule: str  # a compat finding code, e.g. "optimizer-lr"
+    before: str
+    after: str
+    message: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "source_line": self.source_line,
+            "rule": self.rule,
+            "before": self.before,
+            "after": self.after,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -59,6 +88,8 @@ class ScaffoldResult:
     backed_up: list[str] = field(default_factory=list)
     backup_dir: Path | None = None
     unresolved: list[str] = field(default_factory=list)
+    fixes: list[AppliedFix] = field(default_factory=list)
+    example: Example | None = None  # the example as scaffolded (fixes applied)
 
 
 def slug_for(example: Example) -> str:
@@ -156,6 +187,11 @@ def metric_from_claim(claim: ReportedMetric) -> Metric:
 # -- train.py ------------------------------------------------------------------------------------
 def render_train_script(example: Example, source_label: str) -> str:
     """The example as a plain runnable script: prose as comments, shell cells as comments."""
+    return _render_train_lines(example, source_label)[0]
+
+
+def _render_train_lines(example: Example, source_label: str) -> tuple[str, dict[int, int]]:
+    """``train.py``'s text, and the line in it of each code line of the example source."""
     header = example.header
     authors = ", ".join(a.name for a in header.authors) or "unknown"
     docstring = [
@@ -168,9 +204,13 @@ def render_train_script(example: Example, source_label: str) -> str:
         *_wrap_words(f"Original authors: {authors}."),
     ]
     lines = ['"""' + docstring[0], *docstring[1:], '"""', ""]
+    where: dict[int, int] = {}
     for cell in example.cells:
         if cell.kind == "code":
-            lines.append(cell.text.rstrip("\n"))
+            first = sum(part.count("\n") + 1 for part in lines) + 1
+            text = cell.text.rstrip("\n")
+            where.update({cell.line + i: first + i for i in range(text.count("\n") + 1)})
+            lines.append(text)
         elif cell.kind == "shell":
             lines.append("# Shell commands from the example (requirements are in the manifest):")
             lines.extend(
@@ -180,7 +220,7 @@ def render_train_script(example: Example, source_label: str) -> str:
             tag = "(hidden in the rendered page) " if cell.kind == "invisible" else ""
             lines.extend(_as_comment(tag + cell.text))
         lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    return "\n".join(lines).rstrip() + "\n", where
 
 
 def _wrap_words(text: str, width: int = 92) -> list[str]:
@@ -201,7 +241,9 @@ def _as_comment(text: str) -> list[str]:
     return out
 
 
-def render_contributor_readme(manifest: Manifest, example: Example) -> str:
+def render_contributor_readme(
+    manifest: Manifest, example: Example, fixes: list[AppliedFix] | None = None
+) -> str:
     """The short ``README.md`` telling the contributor what to check next."""
     m = manifest
     metrics = (
@@ -213,7 +255,25 @@ def render_contributor_readme(manifest: Manifest, example: Example) -> str:
         or "- none found: add the figures the example reports to `[[metrics]]` by hand"
     )
     data = "\n".join(f"- {d.kind}: {d.url or d.name}" for d in m.data) or "- none found"
-    findings = "\n".join(f"- line {f.line}: {f.message}" for f in example.findings) or "- none"
+    findings = (
+        "\n".join(
+            f"- line {f.line}: {f.message}" + (f" (fix: {f.replacement})" if f.replacement else "")
+            for f in example.findings
+        )
+        or "- none"
+    )
+    applied = (
+        "\n".join(
+            f"- `{x.file}` line {x.line}: `{x.before}` -> `{x.after}` ({x.rule})" for x in fixes
+        )
+        if fixes
+        else "- none"
+    )
+    inferred_header = "".join(
+        f"{name.capitalize()}: {getattr(example.header, name, '')!r}, inferred {how} (the "
+        "example has no header docstring).\n"
+        for name, how in example.header.inferred.items()
+    )
     classes = (
         f"{', '.join(m.task.class_names)} ({example.class_names_reason})"
         if m.task.class_names
@@ -234,6 +294,7 @@ Scaffolded by `sprint new` from `{m.source.path}`. Example page: {m.source.url o
 4. `sprint check {m.slug}`, `sprint card {m.slug}`, `sprint space {m.slug}`.
 
 ## What was inferred
+{inferred_header}
 Backend: {m.run.backend} ({m.run.backend_note or "no reason recorded"}). Task: {m.task.kind}.
 Class names: {classes}.
 
@@ -243,7 +304,11 @@ Reported metrics:
 Data sources:
 {data}
 
-Compatibility findings (`sprint new --fix` applies the mechanical ones):
+Mechanical fixes applied to `train.py` for removed APIs (`sprint new --no-fix` keeps the code
+as written; each is also recorded in `.scaffold.json`):
+{applied}
+
+Compatibility findings left for you (the code as scaffolded still uses these):
 {findings}
 """
 
@@ -255,28 +320,33 @@ def scaffold(
     *,
     slug: str | None = None,
     force: bool = False,
-    fix: bool = False,
+    fix: bool = True,
     source_label: str | None = None,
 ) -> ScaffoldResult:
     """Write ``<root>/reproductions/<slug>/`` for ``example``.
 
     Everything is rendered in memory first, so bad input writes nothing. A new folder appears
     in one rename; an existing one is only touched with ``force``, and files the contributor
-    edited since the last scaffold are copied to ``.backup/<timestamp>/`` first.
+    edited since the last scaffold are copied to ``.backup/<timestamp>/`` first. With ``fix``
+    (the default) removed APIs are renamed in ``train.py``; each fix is in ``result.fixes``.
     """
     slug = validate_slug(slug if slug is not None else slug_for(example))
     folder = Path(root) / "reproductions" / slug
     label = source_label or str(example.path or example.name or "<string>")
+    applied: list[Finding] = []
     if fix:
         from toolkit.compat import apply_fixes
 
-        fixed_text, _ = apply_fixes(example.text)
-        example = _with_text(example, fixed_text)
+        fixed_text, applied = apply_fixes(example.text)
+        if applied:
+            example = _with_text(example, fixed_text)
     manifest = build_manifest(example, slug)
+    train, where = _render_train_lines(example, label)
+    fixes = [_applied_fix(f, where) for f in applied]
     files = {
         MANIFEST_NAME: manifest.to_toml(),
-        "train.py": render_train_script(example, label),
-        "README.md": render_contributor_readme(manifest, example),
+        "train.py": train,
+        "README.md": render_contributor_readme(manifest, example, fixes),
     }
     unresolved = _unresolved(manifest)
     if folder.exists():
@@ -290,20 +360,37 @@ def scaffold(
         backed_up, backup_dir = _backup_edited(folder, files)
         for name, text in files.items():
             atomic_write_text(folder / name, text)
-        _write_record(folder, files)
-        return ScaffoldResult(folder, manifest, sorted(files), backed_up, backup_dir, unresolved)
+        _write_record(folder, files, fixes, example.header.inferred)
+        return ScaffoldResult(
+            folder, manifest, sorted(files), backed_up, backup_dir, unresolved, fixes, example
+        )
 
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = staging_dir(folder.parent, prefix=f".{slug}.")
     try:
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8")
-        _write_record(staging, files)
+        _write_record(staging, files, fixes, example.header.inferred)
         os.rename(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return ScaffoldResult(folder, manifest, sorted(files), unresolved=unresolved)
+    return ScaffoldResult(
+        folder, manifest, sorted(files), unresolved=unresolved, fixes=fixes, example=example
+    )
+
+
+def _applied_fix(finding: Finding, where: dict[int, int]) -> AppliedFix:
+    """A compat fix as written into ``train.py``, with its line there."""
+    return AppliedFix(
+        file="train.py",
+        line=where.get(finding.line, 0),
+        source_line=finding.line,
+        rule=finding.code,
+        before=finding.match,
+        after=finding.replacement,
+        message=finding.message,
+    )
 
 
 def _with_text(example: Example, text: str) -> Example:
@@ -317,10 +404,15 @@ def _with_text(example: Example, text: str) -> Example:
     return fixed
 
 
-def _write_record(folder: Path, files: dict[str, str]) -> None:
+def _write_record(
+    folder: Path, files: dict[str, str], fixes: list[AppliedFix], inferred: dict[str, str]
+) -> None:
+    """``.scaffold.json``: what was generated (hashes), the fixes applied, what was inferred."""
     record = {
         "generated": {name: sha256_bytes(text.encode("utf-8")) for name, text in files.items()},
         "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "fixes": [fix.to_dict() for fix in fixes],
+        "inferred": dict(inferred),
     }
     atomic_write_text(folder / SCAFFOLD_RECORD, json.dumps(record, indent=2) + "\n")
 
