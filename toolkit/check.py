@@ -139,12 +139,14 @@ class Recorded:
     final: Mapping[str, Any]
     epochs: int | None = None
     evaluations: tuple[Mapping[str, Any], ...] = ()
+    # What the script printed, per metric with a log_pattern (``metrics.json`` "printed").
+    printed: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_run(cls, run: RunRecord) -> Recorded:
         metrics = run.metrics()
         final, epochs = metrics.get("final"), metrics.get("epochs")
-        evaluations = metrics.get("evaluations")
+        evaluations, printed = metrics.get("evaluations"), metrics.get("printed")
         return cls(
             run.run_id,
             run.seed,
@@ -153,6 +155,7 @@ class Recorded:
             tuple(e for e in evaluations if isinstance(e, dict))
             if isinstance(evaluations, list)
             else (),
+            printed if isinstance(printed, dict) else {},
         )
 
 
@@ -316,6 +319,8 @@ def judge(metric: Metric, recorded: Sequence[Recorded]) -> MetricResult:
     label = f"{metric.split} {metric.name}"
     if not recorded:
         return MetricResult(metric, MISSING, f"{label}: no run to read it from")
+    if metric.log_pattern:
+        return _judge_printed(metric, recorded)
     if match := EVALUATION_KEY.fullmatch(metric.run_key):
         return _judge_evaluation(metric, recorded, int(match["index"]), match["key"])
     first = next((r for r in recorded if isinstance(r.final.get(metric.split), dict)), None)
@@ -370,6 +375,38 @@ def _judge_evaluation(
             )
         values.append(SeedValue(run.run_id, run.seed, _as_float(logs[found])))
     return _judged(metric, f"{where}.{key}", values)
+
+
+def _judge_printed(metric: Metric, recorded: Sequence[Recorded]) -> MetricResult:
+    """Judge a metric read from each run's log by its ``log_pattern`` (the last match)."""
+    label = f"{metric.split} {metric.name}"
+    values = []
+    for run in recorded:
+        entry = run.printed.get(metric.key)
+        if not isinstance(entry, dict) or entry.get("pattern") != metric.log_pattern:
+            recorded_pattern = entry.get("pattern") if isinstance(entry, dict) else None
+            why = (
+                f"it was read with log_pattern {recorded_pattern!r}"
+                if recorded_pattern
+                else "it recorded no printed value for it"
+            )
+            return MetricResult(
+                metric,
+                MISSING,
+                f"{label}: run {run.run_id} cannot be judged by log_pattern "
+                f"{metric.log_pattern!r}: {why}; re-run it (`sprint run`) so the harness reads "
+                "its train.log with today's pattern",
+            )
+        if not entry.get("matches"):
+            return MetricResult(
+                metric,
+                MISSING,
+                f"{label}: log_pattern {metric.log_pattern!r} matched no line of the train.log "
+                f"of run {run.run_id}; check that the script prints the line the page shows, or "
+                "correct the pattern in reproduction.toml",
+            )
+        values.append(SeedValue(run.run_id, run.seed, _as_float(entry.get("value"))))
+    return _judged(metric, f"train.log /{metric.log_pattern}/", values)
 
 
 def _judged(metric: Metric, log_key: str, values: list[SeedValue]) -> MetricResult:

@@ -128,6 +128,10 @@ class Metric:
     # the reported value by more than the tolerance: decisive, or it does not pass).
     rule: str = "mean"
     alpha: float = 0.05
+    # For scripts that print their result instead of returning it from fit() (a custom loop,
+    # reinforcement learning): a regular expression over the run's train.log whose last match
+    # gives the value (its one capture group, or the group named "value").
+    log_pattern: str = ""
 
     @property
     def key(self) -> str:
@@ -396,7 +400,29 @@ def _value_problems(section: Any) -> list[str]:
         if (alpha := number("alpha")) is not None and not 0 < alpha < 0.5:
             problems.append(f"alpha = {alpha!r} is not a level between 0 and 0.5")
         at_least_one("epochs")
+        if isinstance(section.log_pattern, str) and section.log_pattern:
+            if why := log_pattern_problem(section.log_pattern):
+                problems.append(why)
+            if section.run_key:
+                problems.append(
+                    "run_key and log_pattern are both set: a metric is read from metrics.json "
+                    "(run_key) or from the printed log (log_pattern), not both"
+                )
     return problems
+
+
+def log_pattern_problem(pattern: str) -> str:
+    """Why ``pattern`` cannot read a number from a log line; ``""`` when it can."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        return f"log_pattern = {pattern!r} is not a regular expression ({exc})"
+    if "value" not in compiled.groupindex and compiled.groups != 1:
+        return (
+            f"log_pattern = {pattern!r} has {compiled.groups} capture groups: give it exactly "
+            "one, around the number, or name the number's group (?P<value>...)"
+        )
+    return ""
 
 
 def _drop_none(obj: Any) -> Any:

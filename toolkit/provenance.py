@@ -44,8 +44,12 @@ TARGET_FIELDS = (
 
 
 def target_record(metric: Metric) -> dict[str, Any]:
-    """The fields of ``metric`` that decide its verdict."""
-    return {name: getattr(metric, name) for name in TARGET_FIELDS}
+    """The fields of ``metric`` that decide its verdict (``log_pattern`` only when set, so
+    the digests of runs made before the field existed still hold)."""
+    record = {name: getattr(metric, name) for name in TARGET_FIELDS}
+    if metric.log_pattern:
+        record["log_pattern"] = metric.log_pattern
+    return record
 
 
 def targets_digest(metrics: Iterable[Metric]) -> str:

@@ -15,6 +15,8 @@ A run folder holds:
 
   ``final.test`` holds the last ``evaluate()`` results; ``final.validation`` the last
   epoch's ``val_*`` logs (prefix dropped); ``final.train`` the last epoch's other logs.
+  With metrics that declare a ``log_pattern``, ``printed`` maps each ``split/name`` to what
+  its pattern read from ``train.log`` (``value``, ``line``, ``matches``, ``pattern``).
 - ``env.json``: python, keras, backend and versions, device, seed, git commit,
   command line, wall time, peak memory.
 - ``curves.png``, ``logs/`` (TensorBoard), ``train.log``, ``model.keras`` (git-ignored).

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from toolkit.manifest import Metric
 
 
 def finite_or_none(value: Any) -> float | int | None:
@@ -66,3 +71,45 @@ def build_metrics(capture: dict[str, Any], *, smoke: bool) -> dict[str, Any]:
         "fits": capture.get("fits", []),
         "smoke": smoke,
     }
+
+
+HARNESS_LINE_PREFIX = "[sprint] "  # lines the harness itself writes to train.log
+
+
+def printed_metrics(metrics: Iterable[Metric], log_text: str) -> dict[str, dict[str, Any]]:
+    """What the script printed for each metric with a ``log_pattern``, keyed by ``split/name``.
+
+    The last line of the script's output (harness lines excluded; progress bars split at
+    carriage returns) that the pattern matches gives the value: its ``value`` group, else its
+    one group. A metric whose pattern matched nothing gets ``value: None`` and ``matches: 0``,
+    so a check can say so.
+    """
+    lines = [
+        part
+        for line in log_text.splitlines()
+        if not line.startswith(HARNESS_LINE_PREFIX)
+        for part in line.split("\r")
+    ]
+    printed: dict[str, dict[str, Any]] = {}
+    for metric in metrics:
+        if not metric.log_pattern:
+            continue
+        pattern = re.compile(metric.log_pattern)
+        found = [(line, m) for line in lines if (m := pattern.search(line))]
+        entry: dict[str, Any] = {"pattern": metric.log_pattern, "matches": len(found)}
+        if found:
+            line, match = found[-1]
+            text = match.group("value") if "value" in pattern.groupindex else match.group(1)
+            entry.update(value=finite_or_none(_number(text)), text=text, line=line.strip())
+        else:
+            entry.update(value=None, text="", line="")
+        printed[metric.key] = entry
+    return printed
+
+
+def _number(text: str | None) -> float | None:
+    """``"1,234"`` -> 1234.0; ``None`` for text that is no number."""
+    try:
+        return float((text or "").replace(",", "").replace("_", "").strip())
+    except ValueError:
+        return None

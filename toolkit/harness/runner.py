@@ -40,7 +40,12 @@ from toolkit.errors import DataError, RunError, UsageError
 from toolkit.fsutil import atomic_write_json
 from toolkit.harness.config import ChildConfig
 from toolkit.harness.logstream import LogTee
-from toolkit.harness.metrics import build_metrics, final_splits, history_columns
+from toolkit.harness.metrics import (
+    build_metrics,
+    final_splits,
+    history_columns,
+    printed_metrics,
+)
 from toolkit.harness.preflight import check_imports, install_requirements, missing_imports
 from toolkit.manifest import BACKENDS, Manifest
 from toolkit.project import project_root
@@ -412,6 +417,9 @@ def _record(
     final: dict[str, dict[str, Any]] = {}
     if status == "complete":
         metrics = build_metrics(capture, smoke=info["smoke"])
+        if any(m.log_pattern for m in plan.manifest.metrics):
+            log_text = (run_dir / "train.log").read_text(encoding="utf-8", errors="replace")
+            metrics["printed"] = printed_metrics(plan.manifest.metrics, log_text)
         atomic_write_json(run_dir / "metrics.json", _strict(metrics))
         final = metrics["final"]
     info.update(
