@@ -29,6 +29,7 @@ VERBS: dict[str, str] = {
     "space": "generate (and push or serve) the Gradio Space",
     "validate": "run the reviewers' checklist on one reproduction",
     "status": "the state of every reproduction (terminal table or static HTML)",
+    "backends": "compare results across Keras backends (equivalence tests) -> BACKENDS.md",
     "archive": "pack runs made on another machine (a GPU) and import them here, verified",
 }
 

@@ -33,3 +33,23 @@ def list_slugs(root: Path | None = None) -> list[str]:
     if not base.is_dir():
         return []
     return sorted(p.parent.name for p in base.glob("*/reproduction.toml"))
+
+
+def existing_reproduction(slug: str, root: Path | None = None) -> Path:
+    """``<root>/reproductions/<slug>`` when it holds a manifest; else a :class:`UsageError`
+    that names the folder and the reproductions there are."""
+    from toolkit.errors import UsageError
+    from toolkit.manifest import MANIFEST_NAME
+
+    root = root or project_root()
+    folder = reproduction_path(slug, root)
+    if (folder / MANIFEST_NAME).is_file():
+        return folder
+    known = list_slugs(root)
+    raise UsageError(
+        f"No reproduction named {slug!r}",
+        where=str(root / "reproductions"),
+        fix=f"use one of: {', '.join(known)}"
+        if known
+        else "scaffold one with `sprint new EXAMPLE`",
+    )

@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from toolkit.project import reproduction_path
+from toolkit.project import existing_reproduction
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -48,17 +48,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from toolkit.card import prepare_card, save_card
-    from toolkit.errors import UsageError
     from toolkit.hub import validate_repo_id
-    from toolkit.manifest import MANIFEST_NAME
 
-    repro_dir = reproduction_path(args.slug)
-    if not (repro_dir / MANIFEST_NAME).is_file():
-        raise UsageError(
-            f"No reproduction named {args.slug!r}",
-            where=str(repro_dir),
-            fix="check the name, or scaffold it with `sprint new EXAMPLE`",
-        )
+    repro_dir = existing_reproduction(args.slug)
     if args.repo_id:
         validate_repo_id(args.repo_id)
     # --stdout writes nothing, so it never needs to protect an edited README.md

@@ -29,7 +29,7 @@ from pathlib import Path
 from toolkit.check import check_reproduction, overall_exit_code
 from toolkit.errors import UsageError
 from toolkit.fsutil import atomic_write_text
-from toolkit.project import list_slugs, project_root, reproduction_path
+from toolkit.project import existing_reproduction, list_slugs, project_root, reproduction_path
 from toolkit.report_formats import FORMATS, render
 
 
@@ -101,15 +101,7 @@ def select_slugs(args: argparse.Namespace, root: Path) -> list[str]:
     """The reproductions the command line names, in order, without duplicates."""
     known = list_slugs(root)
     for slug in args.slugs:
-        reproduction_path(slug, root)  # validates the name
-        if slug not in known:
-            raise UsageError(
-                f"No reproduction named {slug!r}",
-                where=str(root / "reproductions"),
-                fix=f"use one of: {', '.join(known)}"
-                if known
-                else "scaffold one with `sprint new EXAMPLE`",
-            )
+        existing_reproduction(slug, root)
     slugs = list(args.slugs)
     if args.all:
         if not known:

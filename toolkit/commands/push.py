@@ -32,7 +32,7 @@ import json
 import sys
 from typing import Any
 
-from toolkit.project import reproduction_path
+from toolkit.project import existing_reproduction
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -79,15 +79,8 @@ def run(args: argparse.Namespace) -> int:
     from toolkit.card import save_card
     from toolkit.errors import UsageError
     from toolkit.hub import RetryPolicy, push, record_push, stage_push
-    from toolkit.manifest import MANIFEST_NAME
 
-    repro_dir = reproduction_path(args.slug)
-    if not (repro_dir / MANIFEST_NAME).is_file():
-        raise UsageError(
-            f"No reproduction named {args.slug!r}",
-            where=str(repro_dir),
-            fix="check the name, or scaffold it with `sprint new EXAMPLE`",
-        )
+    repro_dir = existing_reproduction(args.slug)
     policy = RetryPolicy.from_env(timeout=args.timeout, attempts=args.retries)
     if policy.attempts < 1 or policy.timeout <= 0:
         raise UsageError(
