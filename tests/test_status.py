@@ -355,3 +355,35 @@ def test_wide_shows_every_figure_even_in_80_columns(every_stage: Path) -> None:
     text = console.export_text()
     assert text.startswith("Sprint status") and "Details:" not in text
     assert "NVIDIA H100" in text  # the run column, only in the wide table
+
+
+def test_a_reproduction_without_a_full_run_says_what_it_awaits(
+    sprint_root: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from toolkit.manifest import DataSource, Manifest
+
+    monkeypatch.delenv("SPRINT_DATA_DIR", raising=False)
+    cifar = "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"
+    for slug, urls in (("swin", [cifar]), ("tabular", ["https://example.org/t.csv"])):
+        folder = write_manifest(sprint_root, slug)
+        manifest = Manifest.load(folder)
+        manifest.data = [DataSource(kind="get_file", url=url) for url in urls]
+        manifest.save(folder)
+    write_manifest(sprint_root, "plain")
+    rows = {r.slug: r for r in collect(sprint_root)}
+    assert rows["swin"].awaiting == (
+        f"awaiting a full run: the data mirror lacks {cifar} (smoke runs use generated "
+        "stand-in data)"
+    )
+    assert rows["tabular"].awaiting.endswith("lacks https://example.org/t.csv")
+    assert rows["plain"].awaiting == "awaiting a full run: `sprint run plain`"
+    assert main(["status", "--json"]) == 0
+    shown = {r["slug"]: r["awaiting"] for r in json.loads(capsys.readouterr().out)}
+    assert shown["swin"] == rows["swin"].awaiting
+
+
+def test_a_full_run_clears_what_it_awaited(sprint_root: Path) -> None:
+    folder = write_manifest(sprint_root, "done")
+    write_full_set(folder, [0.99, 0.99, 0.99])
+    [row] = collect(sprint_root)
+    assert row.awaiting == ""

@@ -101,6 +101,7 @@ class ReproductionStatus:
     steps: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(STEPS, False))
     verdict: str = "no-run"
     verdict_note: str = ""  # why the check could not be made (verdict "error")
+    awaiting: str = ""  # why there is no full run yet ("" once there is one)
     warnings: list[str] = field(default_factory=list)  # the checker's warnings
     metrics: list[MetricFigure] = field(default_factory=list)
     run_group: str = ""
@@ -183,6 +184,8 @@ def reproduction_status(folder: Path, root: Path, *, hub: str = DEFAULT_HUB) -> 
     reproduced = any(r.complete and not r.smoke for r in runs)
     if reproduced:
         _judge(status, folder, Path(root))
+    else:
+        status.awaiting = awaiting_reason(manifest, Path(root))
 
     status.steps = {
         "scaffolded": True,
@@ -195,6 +198,26 @@ def reproduction_status(folder: Path, root: Path, *, hub: str = DEFAULT_HUB) -> 
     }
     status.stage = _stage(status.steps, status.verdict)
     return status
+
+
+def awaiting_reason(manifest: Manifest, root: Path) -> str:
+    """Why a reproduction has no full run: the datasets the mirror lacks, or nothing yet."""
+    from toolkit.data import Mirror, is_remote_url
+    from toolkit.harness.standin import has_stand_in
+
+    try:
+        staged = Mirror.locate(project=root).entries()
+    except SprintError as exc:
+        return f"awaiting a full run (the data mirror cannot be read: {exc.message})"
+    missing = [d.url for d in manifest.data if is_remote_url(d.url) and d.url not in staged]
+    if not missing:
+        return f"awaiting a full run: `sprint run {manifest.slug}`"
+    smoke = (
+        " (smoke runs use generated stand-in data)"
+        if all(has_stand_in(url) for url in missing)
+        else ""
+    )
+    return f"awaiting a full run: the data mirror lacks {', '.join(missing)}{smoke}"
 
 
 def _stage(steps: dict[str, bool], verdict: str) -> str:

@@ -12,7 +12,7 @@ Examples:
   sprint status --json | jq '.[] | select(.verdict == "fail") | .slug'
 
 JSON (--json): a list, one object per reproduction, with the keys
-  slug, title, category, stage, error, verdict, verdict_note,
+  slug, title, category, stage, error, verdict, verdict_note, awaiting (why no full run yet),
   steps {scaffolded, smoke_ok, reproduced, carded, pushed, space_generated, space_pushed},
   metrics [{key, name, split, reported, direction, tolerance, tolerance_kind, required,
             low, high, verdict, mean, std, values, note}],
@@ -163,7 +163,8 @@ def headline(r: ReproductionStatus) -> str:
         return "(no metrics)"
     first = next((m for m in r.metrics if m.required), r.metrics[0])
     more = f" +{len(r.metrics) - 1}" if len(r.metrics) > 1 else ""
-    return figure_line(first, compact=True) + more
+    awaiting = f" ({r.awaiting})" if r.awaiting else ""
+    return figure_line(first, compact=True) + more + awaiting
 
 
 def print_compact(rows: list[ReproductionStatus], console: Console) -> None:
@@ -224,7 +225,7 @@ def print_table(rows: list[ReproductionStatus], console: Console | None = None) 
     table.add_column("published", overflow="fold", ratio=1)
     for r in rows:
         figures = r.error or "\n".join(figure_line(m) for m in r.metrics) or "(no metrics)"
-        for note in filter(None, [r.verdict_note, *r.warnings]):
+        for note in filter(None, [r.awaiting, r.verdict_note, *r.warnings]):
             figures += f"\n{note}"
         stage = Text(r.stage, style=STAGE_STYLE.get(r.stage, ""))
         if r.stage != "error":

@@ -10,8 +10,9 @@ Two interception points cover the ways Keras.io examples fetch data:
   and Keras' own download go through.
 
 A URL missing from the mirror raises :class:`~toolkit.errors.DataError` naming it and
-the ``sprint data add`` command, unless the network is allowed (then the real download
-runs, and its failure is turned into the same error).
+the ``sprint data add`` command, unless a smoke run can be served a generated stand-in
+(:mod:`toolkit.harness.standin`, recorded as such) or the network is allowed (then the real
+download runs, and its failure is turned into the same error).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -26,15 +28,22 @@ from urllib.parse import urlsplit
 
 from toolkit.data import Mirror, is_remote_url, staging_command
 from toolkit.errors import DataError
+from toolkit.fsutil import sha256_file
 from toolkit.harness.patching import replace_function
+from toolkit.harness.standin import STAND_INS, has_stand_in, write_stand_in
 
 
 class DataHooks:
     """The mirror as seen from inside a run; records every file it served."""
 
-    def __init__(self, mirror: Mirror | None, *, network: bool) -> None:
+    def __init__(
+        self, mirror: Mirror | None, *, network: bool, stand_in_dir: Path | None = None
+    ) -> None:
         self.mirror = mirror
         self.network = network
+        # Smoke runs only: where generated stand-ins (toolkit.harness.standin) are written
+        # for URLs the mirror lacks; None never serves one.
+        self.stand_in_dir = stand_in_dir
         self.served: dict[str, dict[str, Any]] = {}
         self._undo: list[tuple[Any, str, Any]] = []
 
@@ -55,10 +64,33 @@ class DataHooks:
                 },
             )
             return path
+        if self.stand_in_dir is not None and has_stand_in(url):
+            return self._stand_in(url, via)
         if not self.network:
             raise self.missing(url)
         self.served.setdefault(url, {"url": url, "source": "network", "via": via})
         return None
+
+    def _stand_in(self, url: str, via: str) -> Path:
+        """Write (once) and record the generated stand-in for ``url``."""
+        assert self.stand_in_dir is not None
+        path = write_stand_in(url, self.stand_in_dir / "files")
+        if url not in self.served:
+            self.served[url] = {
+                "url": url,
+                "source": "stand-in",
+                "via": via,
+                "file": path.name,
+                "sha256": sha256_file(path),
+                "what": STAND_INS[url].what,
+            }
+            print(
+                f"[sprint] smoke run: {url} is not in the data mirror; serving a generated "
+                f"stand-in, not the real dataset ({STAND_INS[url].what})",
+                file=sys.stderr,
+                flush=True,
+            )
+        return path
 
     def missing(self, url: str, cause: str = "") -> DataError:
         root = self.mirror.root if self.mirror is not None else None
@@ -138,6 +170,9 @@ class DataHooks:
             arguments["md5_hash"] = None
             arguments["file_hash"] = hooks.served[origin]["sha256"]
             arguments["hash_algorithm"] = "sha256"
+            if hooks.served[origin]["source"] == "stand-in" and hooks.stand_in_dir is not None:
+                # never into the Keras cache, where a later full run could find it
+                arguments["cache_dir"] = str(hooks.stand_in_dir / "keras-cache")
             return original(*bound.args, **bound.kwargs)
 
         return get_file
