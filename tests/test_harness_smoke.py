@@ -77,9 +77,10 @@ def test_smoke_runs_are_marked_and_never_count_as_reproductions(smoke_run):
     folder, outcome = smoke_run
     info = read_json(outcome.path / "run.json")
     assert info["smoke"] is True and info["smoke_steps"] == 3
+    assert info["smoke_budget"] == 60.0 and "smoke_cut" not in info  # ended within budget
     assert outcome.path.name.endswith("-s0-smoke")  # one seed, although the manifest says 3
     assert latest_set(folder) == []
     assert [r.run_id for r in latest_set(folder, smoke=True)] == [outcome.run_id]
     env = read_json(outcome.path / "env.json")
-    assert env["reproduce_command"].endswith("--smoke --smoke-steps 3")
+    assert env["reproduce_command"].endswith("--smoke --smoke-steps 3 --smoke-budget 60")
     assert env["wall_seconds"] < 60

@@ -18,7 +18,7 @@ Layout (TOML)::
                     run_key, rule, alpha
     [[data]]        kind, name, url
     [run]           script, backend, backend_note, epochs, batch_size, seeds,
-                    requirements, smoke_steps, training
+                    requirements, smoke_steps, smoke_budget, training
     [task]          kind, input_shape, class_names, input_scale, notes,
                     feature_names, vocabulary
     [hub]           repo_id, space_id, license, pushed_commit, space_commit,
@@ -166,6 +166,9 @@ class RunConfig:
     seeds: int = 3
     requirements: list[str] = field(default_factory=list)
     smoke_steps: int = 5
+    # Seconds the script may run in a smoke run (after the harness' start-up); then it is
+    # stopped, and the smoke run passes if training steps ran. No effect on full runs.
+    smoke_budget: float = 60.0
     # "fit": a run must train through keras Model.fit() to count; "custom": the script
     # trains in its own loop (reinforcement learning, a GAN), which the harness cannot see.
     training: str = "fit"
@@ -186,6 +189,9 @@ class TaskInfo:
     # The part of the trained model a demo calls, an attribute of it (a VAE's "decoder", a
     # distiller's "student"); "" for the model itself.
     submodel: str = ""
+    # Reinforcement-learning agents: the gymnasium environment id the policy demo runs
+    # (e.g. "CartPole-v0"); "" for every other task.
+    environment: str = ""
 
 
 @dataclass
@@ -381,6 +387,8 @@ def _value_problems(section: Any) -> list[str]:
         choose("training", TRAINING_KINDS)
         for name in ("seeds", "smoke_steps", "epochs", "batch_size"):
             at_least_one(name)
+        if (budget := number("smoke_budget")) is not None and budget <= 0:
+            problems.append(f"smoke_budget = {budget!r} is not a positive number of seconds")
         inside("script", required=True)
     elif isinstance(section, TaskInfo):
         inside("vocabulary", required=False)

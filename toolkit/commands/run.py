@@ -6,7 +6,8 @@ each run in reproductions/<slug>/runs/<run-id>/: run.json (status), metrics.json
 model.keras (git-ignored). Crashes, NaN losses, Ctrl-C and time-outs are recorded as
 failed or incomplete runs with their reason.
 
-Defaults come from reproduction.toml [run]: backend, epochs, seeds, smoke_steps.
+Defaults come from reproduction.toml [run]: backend, epochs, seeds, smoke_steps,
+smoke_budget.
 Datasets are read from the data mirror (--data-dir, $SPRINT_DATA_DIR or
 <root>/data-mirror; see `sprint data --help`).
 
@@ -15,6 +16,7 @@ Examples:
   sprint run mnist_convnet --backend jax --seeds 5
   sprint run mnist_convnet --seed 7 --epochs 2
   sprint run mnist_convnet --smoke            # CI: 1 epoch, 5 batches, well under a minute
+  sprint run mnist_convnet --smoke --smoke-budget 30   # stop the script after 30 s
   sprint run mnist_convnet --data-dir /mnt/sprint-mirror --timeout 3600
 
 Many reproductions in one command (one process per seed, --jobs at a time, CPU threads
@@ -42,6 +44,13 @@ from toolkit.manifest import MANIFEST_NAME
 EXIT_RUN_FAILED, EXIT_INTERRUPTED = 1, 130
 SPLIT_ORDER = {"test": 0, "validation": 1, "train": 2}
 STATUS_STYLE = {"complete": "green", "failed": "red", "incomplete": "yellow"}
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -104,13 +113,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--smoke",
         action="store_true",
-        help="prove the script works: 1 epoch, a few batches; never counts as a reproduction",
+        help="prove the script works: 1 epoch, a few batches per fit, the whole script "
+        "stopped after --smoke-budget seconds (passes if training steps ran); never counts "
+        "as a reproduction",
     )
     parser.add_argument(
         "--smoke-steps",
         type=_positive,
         metavar="N",
         help="batches per epoch and per evaluation in smoke mode (default: [run] smoke_steps, 5)",
+    )
+    parser.add_argument(
+        "--smoke-budget",
+        type=_seconds,
+        metavar="SECONDS",
+        help="in smoke mode, stop the script this long after it starts (start-up not "
+        "counted) and record what was cut (default: [run] smoke_budget, 60)",
     )
     parser.add_argument(
         "--data-dir",
@@ -146,22 +164,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def resolve_reproduction(name: str) -> Path:
     """The reproduction folder for a slug or a path; :class:`UsageError` when there is none."""
-    from toolkit.project import list_slugs, project_root, reproduction_path
+    from toolkit.project import existing_reproduction
 
     candidate = Path(name)
     if (candidate / MANIFEST_NAME).is_file():
         return candidate.resolve()
-    folder = reproduction_path(name)
-    if not folder.is_dir():
-        known = list_slugs()
-        raise UsageError(
-            f"No reproduction named {name!r}",
-            where=str(project_root() / "reproductions"),
-            fix=("pick one of: " + ", ".join(known))
-            if known
-            else "scaffold one first with `sprint new EXAMPLE`",
-        )
-    return folder
+    return existing_reproduction(name)
 
 
 def _batch_mode(args: argparse.Namespace) -> bool:
@@ -189,6 +197,7 @@ def run(args: argparse.Namespace) -> int:
         seeds=args.seeds,
         smoke=args.smoke,
         smoke_steps=args.smoke_steps,
+        smoke_budget=args.smoke_budget,
         data_dir=args.data_dir,
         timeout=args.timeout,
         save_model=args.save_model,
@@ -274,6 +283,7 @@ def _command(args: argparse.Namespace) -> list[str]:
         ("--epochs", args.epochs),
         ("--seeds", args.seeds),
         ("--smoke-steps", args.smoke_steps),
+        ("--smoke-budget", args.smoke_budget),
         ("--data-dir", args.data_dir),
         ("--timeout", args.timeout),
     ):

@@ -11,7 +11,11 @@ through it. For each ``fit`` call it
   batches seen, epoch times, TensorBoard scalars, and ``TerminateOnNaN`` semantics:
   a NaN or infinite loss stops training and fails the run with
   :class:`NaNLossError`;
-- remembers the model, saved as ``model.keras`` when the script ends.
+- remembers the model, saved as ``model.keras`` when the script ends (a script that
+  never calls ``fit``, with its own loop, gets its top-level ``model`` saved instead);
+- with a smoke budget (:mod:`toolkit.harness.budget`): refuses to start a ``fit`` once
+  the budget is spent, stops a ``fit`` under way at its next batch, and then stops the
+  script.
 
 Each script-level ``evaluate`` call is recorded as a name -> value dict, whatever
 ``return_dict`` the script asked for (the validation pass inside ``fit`` is not).
@@ -27,9 +31,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from toolkit.harness.budget import SmokeBudget
 from toolkit.harness.tbwriter import EventWriter, epoch_scalars, evaluation_scalars
 from toolkit.runs import LOGS_DIR
 
+# The variable a custom-loop script keeps its trained model in, for model.keras.
+SCRIPT_MODEL_NAME = "model"
 DEFAULT_BATCH_SIZE = 32  # what Keras uses when fit/evaluate get arrays and no batch_size
 
 
@@ -70,9 +77,16 @@ class Capture:
     """The state of one child run, and the ``fit``/``evaluate`` patches that fill it."""
 
     def __init__(
-        self, run_dir: Path, *, epochs: int | None = None, smoke_steps: int | None = None
+        self,
+        run_dir: Path,
+        *,
+        epochs: int | None = None,
+        smoke_steps: int | None = None,
+        budget: SmokeBudget | None = None,
     ) -> None:
         self.run_dir = Path(run_dir)
+        self.budget = budget
+        self.smoke_cut: dict[str, Any] | None = None  # set by the child when the budget cut
         self.epochs_override = epochs
         self.smoke_steps = smoke_steps
         self.epochs: list[dict[str, Any]] = []
@@ -87,6 +101,7 @@ class Capture:
         self.warnings: list[str] = []
         self.model_info: dict[str, Any] = {}
         self.last_model: Any = None
+        self.model_source = "fit()"  # where last_model came from
         self._fit_depth = 0
         self._writers: dict[str, EventWriter] = {}
         self._undo: list[tuple[Any, str, Any]] = []
@@ -121,6 +136,9 @@ class Capture:
         def fit(model: Any, *args: Any, **kwargs: Any) -> Any:
             if capture._fit_depth:  # fit inside fit (a callback training a helper model)
                 return original(model, *args, **kwargs)
+            budget = capture.budget
+            if budget is not None and budget.spent():  # a loop of fits: the rest is skipped
+                raise budget.cut(f"before fit() call {budget.fit_calls + 1}")
             bound = signature.bind(model, *args, **kwargs)
             bound.apply_defaults()
             arguments = bound.arguments
@@ -129,12 +147,17 @@ class Capture:
             arguments["callbacks"] = _with_callback(arguments.get("callbacks"), recorder)
             first_epoch = len(capture.epochs)
             capture._fit_depth += 1
+            if budget is not None:
+                budget.fit_calls += 1
+                budget.inside = f"fit() call {budget.fit_calls}"
             started = time.perf_counter()
             try:
                 history = original(*bound.args, **bound.kwargs)
             finally:
                 elapsed = time.perf_counter() - started
                 capture._fit_depth -= 1
+                if budget is not None:
+                    budget.inside = ""
                 capture.fit_seconds += elapsed
                 capture.last_model = model
                 capture.fits.append(
@@ -148,6 +171,8 @@ class Capture:
                 )
             if capture.nan_reason:  # training stopped; the script must not go on
                 raise NaNLossError(capture.nan_reason)
+            if budget is not None and budget.spent():
+                raise budget.cut(f"after fit() call {budget.fit_calls}")
             return history
 
         return fit
@@ -167,7 +192,19 @@ class Capture:
                 capture._smoke_evaluate(arguments, signature)
             recorder = _recorders()[1](capture)
             arguments["callbacks"] = _with_callback(arguments.get("callbacks"), recorder)
-            return original(*bound.args, **bound.kwargs)
+            budget = capture.budget
+            if budget is None:
+                return original(*bound.args, **bound.kwargs)
+            if budget.spent():
+                raise budget.cut("before an evaluate() call")
+            budget.inside = "evaluate()"
+            try:
+                result = original(*bound.args, **bound.kwargs)
+            finally:
+                budget.inside = ""
+            if budget.spent():
+                raise budget.cut("after an evaluate() call")
+            return result
 
         return evaluate
 
@@ -233,13 +270,28 @@ class Capture:
         return self._writers[split]
 
     # -- end of run ------------------------------------------------------------------
+    def adopt_script_model(self, namespace: dict[str, Any]) -> None:
+        """For a script that never called ``fit()`` (its own training loop): take the keras
+        Model it leaves in its top-level variable ``model`` as the one to save."""
+        import keras
+
+        candidate = namespace.get(SCRIPT_MODEL_NAME)
+        if self.last_model is None and isinstance(candidate, keras.Model):
+            self.last_model = candidate
+            self.model_source = f"the script's top-level variable {SCRIPT_MODEL_NAME!r}"
+
     def save_model(self, path: Path) -> None:
         """Save the last fitted model; record why when it cannot be saved."""
         model = self.last_model
         if model is None:
-            self.model_info = {"saved": False, "error": "no model was trained with fit()"}
+            self.model_info = {
+                "saved": False,
+                "error": "no model was trained with fit(), and the script left no keras Model "
+                f"in a top-level variable {SCRIPT_MODEL_NAME!r}",
+            }
             return
         info: dict[str, Any] = {"class": type(model).__name__, "name": getattr(model, "name", "")}
+        info["source"] = self.model_source
         with contextlib.suppress(Exception):  # unbuilt models cannot count
             info["params"] = int(model.count_params())
         try:
@@ -268,7 +320,7 @@ class Capture:
             "hook_seconds": round(self.hook_seconds, 4),
             "model": self.model_info,
             "warnings": warnings,
-        }
+        } | ({"smoke_cut": self.smoke_cut} if self.smoke_cut else {})
 
 
 def _to_number(value: Any) -> Any:
@@ -339,6 +391,11 @@ def _recorders() -> tuple[type, type]:
             self.batches += 1
             if self.capture.nan_reason:
                 self._stop()
+            budget = self.capture.budget
+            if budget is not None and budget.spent() and not self.model.stop_training:
+                # This batch still runs; the fit wrapper stops the script when fit returns.
+                budget.cut(f"in fit() call {budget.fit_calls}, stopped after batch {self.batches}")
+                self.model.stop_training = True
 
         @_timed
         def on_train_batch_end(self, batch: int, logs: Any = None) -> None:

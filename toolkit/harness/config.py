@@ -19,6 +19,7 @@ class ChildConfig:
     seed: int = 0
     epochs: int | None = None  # epochs per fit() call; None keeps the script's
     smoke_steps: int | None = None  # set in smoke mode: batches per epoch/evaluation
+    smoke_budget: float | None = None  # set in smoke mode: seconds for the whole script
     mirror_root: str | None = None
     mirror_explicit: bool = False
     network: bool = True  # may a URL missing from the mirror be downloaded?

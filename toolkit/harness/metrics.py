@@ -61,6 +61,7 @@ def build_metrics(capture: dict[str, Any], *, smoke: bool) -> dict[str, Any]:
     """The ``metrics.json`` document for a complete run."""
     epochs = capture.get("epochs", [])
     evaluations = capture.get("evaluations", [])
+    cut = {"smoke_cut": capture["smoke_cut"]} if capture.get("smoke_cut") else {}
     return {
         "final": final_splits(epochs, evaluations),
         "history": history_columns(epochs),
@@ -70,7 +71,7 @@ def build_metrics(capture: dict[str, Any], *, smoke: bool) -> dict[str, Any]:
         "evaluation_steps": capture.get("evaluation_steps", []),
         "fits": capture.get("fits", []),
         "smoke": smoke,
-    }
+    } | cut
 
 
 HARNESS_LINE_PREFIX = "[sprint] "  # lines the harness itself writes to train.log

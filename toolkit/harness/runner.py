@@ -47,6 +47,7 @@ from toolkit.harness.metrics import (
     printed_metrics,
 )
 from toolkit.harness.preflight import check_imports, install_requirements, missing_imports
+from toolkit.harness.standin import has_stand_in
 from toolkit.manifest import BACKENDS, Manifest
 from toolkit.project import project_root
 from toolkit.provenance import provenance
@@ -55,6 +56,9 @@ from toolkit.runs import RUNS_DIR, RunDataError, abandoned, process_start, read_
 HARNESS_DIR = ".harness"  # the child's config and result, inside the run folder
 PR_SET_PDEATHSIG = 1
 INTERRUPT_GRACE_S = 20.0  # after SIGINT, before SIGTERM (then 5 s before SIGKILL)
+# A smoke run's child stops its script when the budget is spent; should it hang anyway
+# (stuck in native code), the parent stops it this long after the budget (start-up included).
+SMOKE_BACKSTOP_S = 300.0
 SET_STAMP = re.compile(r"\d{8}-\d{6}(?:-\d{1,3})?")
 DATA_KINDS_MIRRORED = ("get_file", "url", "keras.datasets")
 _BACKEND_IN_SCRIPT = re.compile(
@@ -73,6 +77,7 @@ class RunOptions:
     seeds: int | None = None
     smoke: bool = False
     smoke_steps: int | None = None
+    smoke_budget: float | None = None  # seconds for the whole script in smoke mode
     data_dir: str | None = None
     timeout: float | None = None
     save_model: bool = True
@@ -98,6 +103,7 @@ class RunPlan:
     network: bool
     # Hashes of the code and targets, taken before the run starts (toolkit.provenance).
     provenance: dict[str, Any] = field(default_factory=dict)
+    smoke_budget: float | None = None  # set in smoke mode: seconds for the whole script
 
 
 @dataclass
@@ -188,6 +194,12 @@ def plan_run(repro_dir: Path, options: RunOptions) -> RunPlan:
                 where=name,
                 fix=f"pass an integer >= {low}",
             )
+    if options.smoke_budget is not None and not 0 < options.smoke_budget < float("inf"):
+        raise UsageError(
+            f"--smoke-budget must be a positive number of seconds, got {options.smoke_budget:g}",
+            where="--smoke-budget",
+            fix="pass e.g. --smoke-budget 60",
+        )
     count = options.seeds or (1 if options.smoke else max(1, manifest.run.seeds))
     mirror = Mirror.locate(options.data_dir, project_root(repro_dir))
     mirror.require_exists()
@@ -200,6 +212,9 @@ def plan_run(repro_dir: Path, options: RunOptions) -> RunPlan:
         seeds=list(range(options.seed, options.seed + count)),
         epochs=options.epochs if options.epochs is not None else manifest.run.epochs,
         smoke_steps=(options.smoke_steps or manifest.run.smoke_steps or 5)
+        if options.smoke
+        else None,
+        smoke_budget=float(options.smoke_budget or manifest.run.smoke_budget)
         if options.smoke
         else None,
         mirror=mirror,
@@ -223,17 +238,25 @@ def check_data_staged(plan: RunPlan) -> None:
     missing = [
         d.url
         for d in plan.manifest.data
-        if d.kind in DATA_KINDS_MIRRORED and is_remote_url(d.url) and d.url not in staged
+        if d.kind in DATA_KINDS_MIRRORED
+        and is_remote_url(d.url)
+        and d.url not in staged
+        and not (plan.smoke_steps and has_stand_in(d.url))  # a smoke run gets a stand-in
     ]
     if missing:
         root = plan.mirror.root if plan.mirror.explicit else None
         commands = "; ".join(f"`{staging_command(url, root)}`" for url in missing)
+        smoke = (
+            f"; `sprint run {plan.manifest.slug} --smoke` runs on generated stand-in data"
+            if all(has_stand_in(url) for url in missing)
+            else ""
+        )
         raise DataError(
             f"The example downloads {len(missing)} file(s) the data mirror lacks, and downloads "
             f"are off: {', '.join(missing)}",
             where=f"[[data]] in {plan.repro_dir / 'reproduction.toml'}, mirror {plan.mirror.root}",
             fix=f"download them where there is network, then stage them: {commands} (or remove "
-            "a [[data]] entry the script does not actually read)",
+            f"a [[data]] entry the script does not actually read){smoke}",
         )
 
 
@@ -283,6 +306,7 @@ def _run_one(plan: RunPlan, options: RunOptions, group: str, run_id: str, seed: 
         "finished": None,
         "epochs": plan.epochs,
         "smoke_steps": plan.smoke_steps,
+        "smoke_budget": plan.smoke_budget,
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "pid_start": process_start(os.getpid()),
@@ -316,7 +340,11 @@ def _execute(plan: RunPlan, options: RunOptions, info: dict[str, Any], run_dir: 
         tee = LogTee(log, options.echo)
         tee.note(
             f"run {run_id}: {plan.script.name} on {plan.backend}, seed {seed}"
-            + (f", smoke ({plan.smoke_steps} batches)" if plan.smoke_steps else "")
+            + (
+                f", smoke ({plan.smoke_steps} batches, {plan.smoke_budget:g} s for the script)"
+                if plan.smoke_steps
+                else ""
+            )
             + (f", {plan.epochs} epoch(s) per fit" if plan.epochs else "")
         )
         config = ChildConfig(
@@ -326,6 +354,7 @@ def _execute(plan: RunPlan, options: RunOptions, info: dict[str, Any], run_dir: 
             seed=seed,
             epochs=plan.epochs,
             smoke_steps=plan.smoke_steps,
+            smoke_budget=plan.smoke_budget,
             mirror_root=str(plan.mirror.root) if plan.mirror.configured else None,
             mirror_explicit=plan.mirror.explicit,
             network=plan.network,
@@ -345,7 +374,10 @@ def _execute(plan: RunPlan, options: RunOptions, info: dict[str, Any], run_dir: 
         try:
             pump = threading.Thread(target=_pump, args=(process.stdout, tee), daemon=True)
             pump.start()
-            stopped = _wait(process, options.timeout, tee)
+            timeout = options.timeout
+            if timeout is None and plan.smoke_budget:
+                timeout = plan.smoke_budget + SMOKE_BACKSTOP_S
+            stopped = _wait(process, timeout, tee)
         except BaseException:
             _stop(process)
             raise
@@ -367,6 +399,8 @@ def _execute(plan: RunPlan, options: RunOptions, info: dict[str, Any], run_dir: 
                         "reproduction.toml)"
                     ),
                 )
+            if cut := child.get("capture", {}).get("smoke_cut"):
+                info["smoke_cut"] = cut  # the child printed its line in train.log
             tee.note(f"{status}" + (f": {reason}" if reason else ""))
             tee.close()
             outcome = _record(
@@ -422,6 +456,13 @@ def _record(
             metrics["printed"] = printed_metrics(plan.manifest.metrics, log_text)
         atomic_write_json(run_dir / "metrics.json", _strict(metrics))
         final = metrics["final"]
+    stand_ins = [d for d in child.get("data", []) if d.get("source") == "stand-in"]
+    if stand_ins:  # a smoke run on generated data: say so where the run is read
+        info["stand_in_data"] = [{"url": d["url"], "what": d.get("what", "")} for d in stand_ins]
+        warnings.append(
+            "stand-in data (generated, not the real dataset): "
+            + "; ".join(d.get("what") or d["url"] for d in stand_ins)
+        )
     info.update(
         status=status,
         reason=reason,
@@ -469,6 +510,7 @@ def _env_record(
         reproduce += ["--epochs", str(plan.epochs)]
     if plan.smoke_steps:
         reproduce += ["--smoke", "--smoke-steps", str(plan.smoke_steps)]
+        reproduce += ["--smoke-budget", f"{plan.smoke_budget:g}"]
     env.update(
         backend=env.get("backend", plan.backend),
         seed=info["seed"],
@@ -476,6 +518,8 @@ def _env_record(
         effective_seed=seed.get("effective_seed", info["seed"]),
         smoke=info["smoke"],
         smoke_steps=plan.smoke_steps,
+        smoke_budget=plan.smoke_budget,
+        smoke_cut=capture.get("smoke_cut"),
         epochs_override=plan.epochs,
         command=info["command"],
         reproduce_command=shlex.join(reproduce),
