@@ -13,8 +13,9 @@ Adam; a copy of the untrained student trains 3 epochs from scratch for compariso
 32 (``fit``'s default: the example defines batch_size = 64 but never passes it). Every model
 is evaluated on the 10,000 test images.
 
-The distiller overrides ``compute_loss`` (backend-agnostic Keras 3) instead of the example's
-TensorFlow ``train_step``. Evaluation order: teacher, student from scratch, distilled student
+The distiller overrides ``compute_loss``, as the Keras 3 example does (the TF 2 version had a
+``train_step`` updating the student only); the teacher stays trainable during distillation.
+Evaluation order: teacher, student from scratch, distilled student
 last, so the harness's ``test`` figures are the distilled student's.
 """
 
@@ -30,13 +31,17 @@ TEMPERATURE = 10
 
 @keras.saving.register_keras_serializable(package="sprint")
 class Distiller(keras.Model):
-    """Trains ``student`` on the labels and on the softened outputs of a frozen ``teacher``."""
+    """Trains ``student`` on the labels and on the softened outputs of ``teacher``.
+
+    As in the Keras 3 example, the teacher is not frozen: ``fit`` differentiates the loss with
+    respect to every trainable weight of the distiller, so the distillation term also moves
+    the teacher (the TF 2 version of the example updated the student only).
+    """
 
     def __init__(self, student, teacher, alpha=ALPHA, temperature=TEMPERATURE, **kwargs):
         super().__init__(**kwargs)
         self.student = student
         self.teacher = teacher
-        self.teacher.trainable = False
         self.alpha = alpha
         self.temperature = temperature
         self.student_loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
