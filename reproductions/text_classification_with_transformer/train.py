@@ -27,7 +27,6 @@ Differences from the example, none of which changes the model's maths:
 """
 
 import os
-import tempfile
 
 import keras
 from keras import layers, ops
@@ -117,12 +116,10 @@ def write_vocabulary(path: str) -> int:
     last = min(VOCAB_SIZE - 1, max(by_id, default=INDEX_FROM))
     for index in range(len(lines), last + 1):
         lines.append(by_id.get(index, f"[UNUSED_{index}]"))
-    folder = os.path.dirname(os.path.abspath(path))
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=folder, delete=False, suffix=".partial"
-    ) as file:
+    partial = path + ".partial"
+    with open(partial, "w", encoding="utf-8") as file:
         file.write("\n".join(lines) + "\n")
-    os.replace(file.name, path)
+    os.replace(partial, path)  # atomic: a reader never sees half a vocabulary
     return len(lines)
 
 
