@@ -468,7 +468,8 @@ def explain(result: MetricResult) -> str:
     """
     metric, low, high = result.metric, *result.bounds
     label = f"{metric.split} {metric.name}"
-    key = result.log_key.rsplit(".", 1)[-1]
+    # A metrics.json key ends after its last dot; a printed metric's is its whole pattern.
+    key = result.log_key if metric.log_pattern else result.log_key.rsplit(".", 1)[-1]
     if normalise(key) != normalise(metric.name):
         label += f" (logged as {key})"
     bound = low if math.isfinite(low) else high
