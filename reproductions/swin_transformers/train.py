@@ -30,6 +30,8 @@ Differences from the example, none of which changes the model's maths:
 - The relative position index and the shifted-window attention mask are constant arrays
   computed from the layer's configuration, not non-trainable variables (they never change).
 - Each custom layer is registered serialisable with a get_config, so model.keras reloads.
+- WindowAttention's mask argument is called attn_mask: Keras reserves the name mask for its
+  own padding masks and would warn that the layer drops one.
 """
 
 import keras
@@ -159,7 +161,7 @@ class WindowAttention(layers.Layer):
         self.qkv.build(input_shape)
         self.proj.build((*input_shape[:-1], self.dim))
 
-    def call(self, x, mask=None, training=None):
+    def call(self, x, attn_mask=None, training=None):
         _, size, channels = x.shape
         head_dim = channels // self.num_heads
         x_qkv = ops.reshape(self.qkv(x), (-1, size, 3, self.num_heads, head_dim))
@@ -171,9 +173,9 @@ class WindowAttention(layers.Layer):
         bias = ops.take(self.relative_position_bias_table, self.relative_position_index, axis=0)
         bias = ops.transpose(ops.reshape(bias, (elements, elements, -1)), (2, 0, 1))
         attn = attn + ops.expand_dims(bias, axis=0)
-        if mask is not None:
-            windows = mask.shape[0]
-            mask = ops.expand_dims(ops.expand_dims(ops.cast(mask, attn.dtype), axis=1), axis=0)
+        if attn_mask is not None:
+            windows = attn_mask.shape[0]
+            mask = ops.expand_dims(ops.expand_dims(ops.cast(attn_mask, attn.dtype), 1), 0)
             attn = ops.reshape(attn, (-1, windows, self.num_heads, size, size)) + mask
             attn = ops.reshape(attn, (-1, self.num_heads, size, size))
         attn = self.dropout(keras.activations.softmax(attn, axis=-1), training=training)
@@ -263,7 +265,7 @@ class SwinTransformer(layers.Layer):
             x = ops.roll(x, shift=[-self.shift_size, -self.shift_size], axis=[1, 2])
         windows = window_partition(x, self.window_size)
         windows = ops.reshape(windows, (-1, self.window_size * self.window_size, channels))
-        windows = self.attn(windows, mask=self.attn_mask, training=training)
+        windows = self.attn(windows, attn_mask=self.attn_mask, training=training)
         windows = ops.reshape(windows, (-1, self.window_size, self.window_size, channels))
         x = window_reverse(windows, self.window_size, height, width, channels)
         if self.shift_size > 0:

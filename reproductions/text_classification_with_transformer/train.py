@@ -18,7 +18,8 @@ batch size 32, 2 epochs, the 25,000 test reviews as validation data.
 
 Differences from the example, none of which changes the model's maths:
 - The two custom layers are registered serialisable with a get_config (and accept the
-  usual layer keyword arguments), so model.keras reloads.
+  usual layer keyword arguments) and build their sublayers in build(), so model.keras
+  reloads without Keras' unbuilt-state warning.
 - The script writes vocabulary.txt next to itself for the text Space: line i is the word the
   model reads as id i, from keras.datasets.imdb.get_word_index() with the loader's
   conventions (0 padding, 1 "[START]", 2 "[UNK]" for words outside the 20,000, 3 unused,
@@ -65,6 +66,12 @@ class TransformerBlock(layers.Layer):
         self.dropout1 = layers.Dropout(rate)
         self.dropout2 = layers.Dropout(rate)
 
+    def build(self, input_shape):
+        self.att.build(input_shape, input_shape)
+        self.ffn.build(input_shape)
+        self.layernorm1.build(input_shape)
+        self.layernorm2.build(input_shape)
+
     def call(self, inputs, training=None):
         attn_output = self.att(inputs, inputs, training=training)
         attn_output = self.dropout1(attn_output, training=training)
@@ -93,6 +100,10 @@ class TokenAndPositionEmbedding(layers.Layer):
         self.embed_dim = embed_dim
         self.token_emb = layers.Embedding(input_dim=vocab_size, output_dim=embed_dim)
         self.pos_emb = layers.Embedding(input_dim=maxlen, output_dim=embed_dim)
+
+    def build(self, input_shape):
+        self.token_emb.build(input_shape)
+        self.pos_emb.build((self.maxlen,))
 
     def call(self, x):
         length = ops.shape(x)[-1]
