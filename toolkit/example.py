@@ -654,7 +654,7 @@ def parse_header(block: Block, path: str = "<string>") -> tuple[Header, list[str
         )
         if is_extra and entries and _unfinished_description(entries[-1]):
             is_extra = False  # "Description: Predicting yield\nWith soil data: a study."
-        if known or is_extra:
+        if match and (known or is_extra):
             entries.append((key, match.group(2).strip(), block.start + offset + 1))
         elif entries:  # a value running onto the next line
             key, value, number = entries[-1]

@@ -234,7 +234,7 @@ def _wrap_words(text: str, width: int = 92) -> list[str]:
 
 
 def _as_comment(text: str) -> list[str]:
-    out = []
+    out: list[str] = []
     for line in text.strip("\n").splitlines():
         wrapped = textwrap.wrap(line, 96) if len(line) > 98 else [line]
         out.extend(f"# {part}".rstrip() for part in (wrapped or [""]))

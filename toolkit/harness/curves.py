@@ -36,12 +36,9 @@ def fit_segments(fits: list[dict[str, Any]] | None, epochs: int) -> list[tuple[s
     One unlabelled segment when there was a single call, or when the calls' epoch counts do
     not add up to the history's length (then they cannot be told apart).
     """
-    counts = [fit.get("epochs_run") for fit in fits or []]
-    if (
-        len(counts) < 2
-        or not all(isinstance(n, int) and n >= 0 for n in counts)
-        or sum(counts) != epochs
-    ):
+    raw = [fit.get("epochs_run") for fit in fits or []]
+    counts = [n for n in raw if isinstance(n, int) and not isinstance(n, bool) and n >= 0]
+    if len(counts) < 2 or len(counts) != len(raw) or sum(counts) != epochs:
         return [("", 0, epochs)]
     segments, start = [], 0
     for number, (fit, count) in enumerate(zip(fits or [], counts, strict=True), start=1):
@@ -81,7 +78,7 @@ def plot_curves(
             for key, split, style in ((name, "train", "-o"), (f"val_{name}", "validation", "--s")):
                 values = _numbers((history.get(key) or [])[start:stop])
                 if values:  # one colour per fit() call; a single call keeps the defaults
-                    colour = {"color": f"C{number}"} if part else {}
+                    colour: dict[str, Any] = {"color": f"C{number}"} if part else {}
                     axes.plot(
                         range(start + 1, start + len(values) + 1),
                         values,

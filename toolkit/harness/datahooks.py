@@ -51,8 +51,8 @@ class DataHooks:
     def resolve(self, url: str, via: str) -> Path | None:
         """The mirror file for ``url``; ``None`` to download it; :class:`DataError` if neither."""
         path = self.mirror.resolve(url) if self.mirror is not None else None
-        if path is not None:
-            entry = self.mirror.lookup(url)  # type: ignore[union-attr]
+        entry = self.mirror.lookup(url) if path is not None and self.mirror is not None else None
+        if path is not None and entry is not None:
             self.served.setdefault(
                 url,
                 {
@@ -151,7 +151,7 @@ class DataHooks:
         def get_file(*args: Any, **kwargs: Any) -> Any:
             bound = signature.bind(*args, **kwargs)
             origin = bound.arguments.get("origin")
-            if not is_remote_url(origin):
+            if not isinstance(origin, str) or not is_remote_url(origin):
                 return original(*args, **kwargs)
             local = hooks.resolve(origin, via="get_file")
             if local is None:  # network allowed: the real download

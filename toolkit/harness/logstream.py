@@ -13,7 +13,7 @@ import codecs
 import collections
 import re
 import threading
-from typing import BinaryIO, TextIO
+from typing import IO, TextIO
 
 _MAX_PENDING = 8192
 LOG_HEAD_BYTES = 3 * 2**20  # the start of the log, kept whole (with the tail: under 5 MiB)
@@ -53,7 +53,7 @@ class LogTee:
     def __init__(
         self,
         log: TextIO,
-        echo: BinaryIO | None = None,
+        echo: IO[bytes] | None = None,
         *,
         head_bytes: int = LOG_HEAD_BYTES,
         tail_bytes: int = LOG_TAIL_BYTES,
