@@ -75,9 +75,30 @@ def test_what_a_pass_lacks_is_named(tmp_path):
     assert any("uncommitted" in m for m in missing)
 
 
-def test_a_set_from_a_dirty_tree_or_two_commits_is_not_verified(tmp_path):
+def test_a_set_from_a_dirty_tree_is_not_verified(tmp_path):
     found = audit(repro_with_set(tmp_path, dirty=True))
     assert verdict_level("pass", found, complete_seeds=3, seeds_required=3)[0] == "pass"
+
+
+def test_clean_runs_of_the_same_code_from_several_commits_are_verified(tmp_path):
+    """Others commit while a set runs: each seed records another HEAD, the same code."""
+    repro = repro_with_set(tmp_path)
+    for index, env_path in enumerate(sorted((repro / "runs").glob("*/env.json"))):
+        env = json.loads(env_path.read_text())
+        env_path.write_text(json.dumps(env | {"git_commit": str(index) * 40}))
+    found = audit(repro)
+    assert len(found.commits) == 3 and found.differing == []
+    assert verdict_level("pass", found, complete_seeds=3, seeds_required=3) == ("verified", [])
+
+
+def test_runs_of_a_set_made_under_other_targets_are_not_verified(tmp_path):
+    repro = repro_with_set(tmp_path)
+    last = sorted((repro / "runs").glob("*/env.json"))[-1]
+    last.write_text(json.dumps(json.loads(last.read_text()) | {"targets_sha256": "0" * 64}))
+    found = audit(repro)
+    level, missing = verdict_level("pass", found, complete_seeds=3, seeds_required=3)
+    assert found.differing == ["g1-s2"] and level == "pass"
+    assert "1 run(s) of the set recorded other code or targets than its first run" in missing
 
 
 def test_fail_and_cannot_check_are_levels_of_their_own(tmp_path):

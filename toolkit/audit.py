@@ -6,7 +6,9 @@ for. :func:`audit_runs` compares what each run recorded (:mod:`toolkit.provenanc
 today's files; :func:`verdict_level` turns a rule verdict and that audit into a level:
 
 - ``verified``: the rule is met, every seed is complete, every run recorded the hashes of
-  today's ``train.py`` and targets, and every run was made from a clean commit;
+  today's ``train.py`` and targets, and every run was made from a clean commit (of the
+  reproduction folder; the runs of a set may record different commits, as others commit
+  while it runs, so long as they recorded the same code and targets);
 - ``pass``: the rule is met, but one of those is missing (each is named);
 - ``fail``: the rule is not met;
 - ``cannot check``: nothing could be judged (no complete set, stale runs, a bad manifest).
@@ -14,6 +16,7 @@ today's files; :func:`verdict_level` turns a rule verdict and that audit into a 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +40,9 @@ class Audit:
     unrecorded: list[str] = field(default_factory=list)  # runs made before hashes were kept
     dirty: list[str] = field(default_factory=list)  # runs made from uncommitted code
     commits: list[str] = field(default_factory=list)  # the commits the runs came from
+    # Runs that recorded other code or targets than the set's first run. Commits alone may
+    # differ (others commit while a set runs): clean runs with the same hashes ran the same.
+    differing: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +51,7 @@ class Audit:
             "unrecorded": self.unrecorded,
             "dirty": self.dirty,
             "commits": self.commits,
+            "differing": self.differing,
         }
 
 
@@ -85,6 +92,7 @@ def audit_runs(repro_dir: Path, manifest: Manifest, runs: Sequence[RunRecord]) -
     today = provenance(Path(repro_dir), manifest)
     audit = Audit()
     moved: list[str] = []
+    first: tuple[str, Any] | None = None  # the first run's (code hashes, targets digest)
     for run in runs:
         env = run.env()
         env = env if isinstance(env, dict) else {}  # a corrupt env.json records nothing
@@ -104,6 +112,10 @@ def audit_runs(repro_dir: Path, manifest: Manifest, runs: Sequence[RunRecord]) -
         )
         if changed:
             audit.stale.append(f"{run.run_id}: {', '.join(changed)} changed since the run")
+        recorded = (json.dumps(code, sort_keys=True), env.get("targets_sha256"))
+        first = first or recorded
+        if recorded != first:
+            audit.differing.append(run.run_id)
         if env.get("targets_sha256") != today["targets_sha256"] and not moved:
             moved = _moved(env.get("targets") or [], today["targets"])
     audit.moved_targets = moved
@@ -130,6 +142,9 @@ def verdict_level(
         missing.append("targets changed after the runs")
     if audit.dirty:
         missing.append(f"{len(audit.dirty)} run(s) made from uncommitted changes")
-    if len(audit.commits) > 1:
-        missing.append(f"the set spans {len(audit.commits)} commits")
+    if audit.differing:
+        missing.append(
+            f"{len(audit.differing)} run(s) of the set recorded other code or targets than "
+            "its first run"
+        )
     return ("pass" if missing else "verified"), missing
