@@ -38,3 +38,17 @@ http://files.grouplens.org/datasets/movielens/ml-latest-small.zip movielens/ml-l
 https://linqs-data.soe.ucsc.edu/public/lbc/cora.tgz cora/cora.tgz
 https://storage.googleapis.com/tensorflow/tf-keras-datasets/boston_housing.npz boston_housing/boston_housing.npz
 URLS
+
+# Fashion-MNIST from the Debian package dataset-fashion-mnist (apt-get install -y
+# dataset-fashion-mnist): the four original IDX files, under the base URL that
+# keras.datasets.fashion_mnist.load_data() downloads them from.
+fashion="${FASHION_MNIST:-/usr/share/datasets/fashion-mnist}"
+if [[ -d "$fashion" ]]; then
+    for file in train-labels-idx1-ubyte.gz train-images-idx3-ubyte.gz \
+        t10k-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz; do
+        "$sprint" data add "https://storage.googleapis.com/tensorflow/tf-keras-datasets/$file" \
+            "$fashion/$file" "$@"
+    done
+else
+    echo "note: no $fashion (apt-get install -y dataset-fashion-mnist); Fashion-MNIST not staged" >&2
+fi
