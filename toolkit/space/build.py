@@ -20,7 +20,7 @@ from toolkit.custom_objects import FILE_NAME as CUSTOM_OBJECTS_FILE
 from toolkit.custom_objects import CustomObjects
 from toolkit.errors import ManifestError
 from toolkit.fsutil import atomic_write_bytes, atomic_write_json, sha256_bytes
-from toolkit.manifest import Manifest
+from toolkit.manifest import Manifest, TaskInfo
 from toolkit.runs import RunRecord, local_model_run
 from toolkit.space.content import USAGE, credits_markdown, front_matter
 from toolkit.space.examples import make_examples
@@ -149,6 +149,7 @@ def plan_space(repro_dir: Path, root: Path, *, model: str | None = None) -> Spac
         "vocabulary_file": VOCAB_NAME if VOCAB_NAME in files else None,
         "custom_objects_file": CUSTOM_OBJECTS_FILE if custom else None,
         "submodel": manifest.task.submodel,
+        "environment": manifest.task.environment,
         "examples": examples.rows,
     }
     files[CONFIG_NAME] = (json.dumps(config, indent=2, ensure_ascii=False) + "\n").encode()
@@ -302,6 +303,10 @@ def family_checks(manifest: Manifest, family: str, signature: ModelSignature | N
             where="[task] kind",
             fix="use kind = 'generic' for a raw-inputs demo",
         )
+    if family == "similarity":
+        similarity_checks(task, signature)
+    if family == "policy":
+        policy_checks(task, signature)
     if family in CLASSIFIERS and task.class_names and signature.outputs:
         units = (signature.outputs[0].shape or (1,))[-1]
         if units != len(task.class_names) and not (units == 1 and len(task.class_names) == 2):
@@ -311,6 +316,76 @@ def family_checks(manifest: Manifest, family: str, signature: ModelSignature | N
                 where="[task] class_names",
                 fix=f"list exactly {units} class names in the order of the model's outputs",
             )
+
+
+def similarity_checks(task: TaskInfo, signature: ModelSignature) -> None:
+    """The similarity demo feeds two images of one shape and reads one number per pair."""
+    shapes = [spec.shape for spec in signature.inputs]
+    fix = "use kind = 'generic' for a raw-inputs demo"
+    if len(shapes) != 2:
+        raise ManifestError(
+            f"The similarity demo feeds two images; the model has {len(shapes)} input(s)",
+            where="[task] kind",
+            fix=fix,
+        )
+    if shapes[0] != shapes[1] or not (
+        len(shapes[0]) == 2 or (len(shapes[0]) == 3 and shapes[0][2] in (1, 3))
+    ):
+        raise ManifestError(
+            "The similarity demo needs two image inputs of one shape (height, width, 1 or 3 "
+            f"channels); the model's inputs are {[list(s) for s in shapes]}",
+            where="[task] kind",
+            fix=fix,
+        )
+    units = signature.outputs[0].shape if signature.outputs else ()
+    if len(units) > 1 or (units and units[0] not in (1, None)):
+        raise ManifestError(
+            f"The similarity demo reads one number per pair; the model outputs {list(units)}",
+            where="[task] kind",
+            fix="output the distance (or similarity) as one unit, or use kind = 'generic'",
+        )
+    if task.class_names and len(task.class_names) != 2:
+        raise ManifestError(
+            f"[task] class_names has {len(task.class_names)} names; a similarity model has two "
+            "verdicts",
+            where="[task] class_names",
+            fix="name the verdict at or below the threshold first, then the one above it, "
+            "e.g. ['same', 'different'] for a distance",
+        )
+
+
+def policy_checks(task: TaskInfo, signature: ModelSignature) -> None:
+    """The policy demo feeds one observation vector and reads one score per action."""
+    fix = "use kind = 'generic' for a raw-inputs demo"
+    if not task.environment:
+        raise ManifestError(
+            "The policy demo runs the agent in its environment, but the manifest names none",
+            where="[task] environment",
+            fix="set environment to the gymnasium id the agent was trained in, e.g. "
+            "environment = 'CartPole-v1'",
+        )
+    if len(signature.inputs) != 1 or len(signature.inputs[0].shape) != 1:
+        raise ManifestError(
+            "The policy demo feeds one observation vector; the model's inputs are "
+            f"{[list(spec.shape) for spec in signature.inputs]}",
+            where="[task] kind",
+            fix=fix,
+        )
+    units = signature.outputs[0].shape if signature.outputs else ()
+    if len(units) != 1:
+        raise ManifestError(
+            "The policy demo reads one score (probability or value) per action from the first "
+            f"output; it is {list(units)}",
+            where="[task] kind",
+            fix="make the first output the actions' scores, or use kind = 'generic'",
+        )
+    if task.class_names and units[0] is not None and len(task.class_names) != units[0]:
+        raise ManifestError(
+            f"[task] class_names has {len(task.class_names)} names but the model scores "
+            f"{units[0]} actions",
+            where="[task] class_names",
+            fix=f"name exactly {units[0]} actions, in the order of the model's outputs",
+        )
 
 
 def read_vocabulary(repro_dir: Path, relative: str) -> bytes:

@@ -22,6 +22,8 @@ STYLE: dict[str, tuple[str, str, str]] = {
     "image_to_image": ("🎨", "pink", "purple"),
     "generative": ("✨", "purple", "indigo"),
     "density": ("🌗", "blue", "purple"),
+    "policy": ("🕹️", "red", "yellow"),
+    "similarity": ("👯", "green", "indigo"),
     "generic": ("🧪", "gray", "blue"),
 }
 USAGE: dict[str, str] = {
@@ -38,6 +40,11 @@ USAGE: dict[str, str] = {
     "generative": "Pick a seed and a number of samples: the model generates images.",
     "density": "Pick a seed and a number of points: latent points drawn from a standard normal "
     "are mapped through the model to data space and plotted.",
+    "policy": "Pick a seed (it sets the environment's start state) and how the agent acts: it "
+    "plays one episode and the app shows the total reward, the number of steps and how the "
+    "observations moved.",
+    "similarity": "Upload two images (any size, colour or greyscale): the model compares them and "
+    "says whether they look like the same kind.",
     "generic": "Give the model's inputs as JSON (or type `random`): the app shows its outputs.",
 }
 

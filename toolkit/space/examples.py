@@ -47,6 +47,10 @@ def make_examples(
         return Examples(rows=[[0, 4], [42, 1]])  # (seed, samples)
     if family == "density":
         return Examples(rows=[[0, 1000], [42, 3000]])  # (seed, points)
+    if family == "policy":
+        return Examples(rows=[[0, "greedy"], [42, "sampled"]])  # (seed, how actions are chosen)
+    if family == "similarity":
+        return _pair_examples(shape)
     return Examples(rows=[["random"]])
 
 
@@ -100,6 +104,36 @@ def _draw_glyph(draw, glyph: str, size: tuple[int, int], fill) -> None:
     fit = min(0.7 * size[1] / max(bottom - top, 1), 0.8 * size[0] / max(right - left, 1))
     font = ImageFont.load_default(size=int(100 * fit))
     draw.text((size[0] / 2, size[1] / 2), glyph, fill=fill, font=font, anchor="mm")
+
+
+# (first glyph, second glyph, degrees the second is turned): two pairs of the same glyph
+# (the second drawn turned, so the images differ), one pair of different glyphs.
+SIMILARITY_PAIRS = (("1", "1", 12), ("3", "8", 0), ("0", "0", -15))
+
+
+def _pair_examples(shape: tuple[int | None, ...]) -> Examples:
+    """Three pairs of drawn digits for a two-image model: 1 and 1 (turned), 3 and 8, 0 and 0
+    (turned). Greyscale models get white on black, like MNIST; colour models yellow on blue."""
+    from PIL import Image, ImageDraw
+
+    height, width = (shape[0] or 64, shape[1] or 64) if len(shape) >= 2 else (64, 64)
+    grey = len(shape) == 2 or (len(shape) == 3 and shape[2] == 1)
+    scale = max(1, min(256 // max(height, width), 4))
+    size = (width * scale, height * scale)
+    background, ink = (0, 255) if grey else ((30, 60, 160), (250, 200, 40))
+    examples = Examples()
+    for first, second, degrees in SIMILARITY_PAIRS:
+        row = []
+        for position, (glyph, turn) in enumerate(((first, 0), (second, degrees))):
+            image = Image.new("L" if grey else "RGB", size, background)
+            _draw_glyph(ImageDraw.Draw(image), glyph, size, ink)
+            if turn:
+                image = image.rotate(turn, resample=Image.Resampling.BILINEAR, fillcolor=background)
+            name = f"{EXAMPLE_DIR}/pair_{first}{second}_{'ab'[position]}.png"
+            examples.files[name] = _png(image)
+            row.append(name)
+        examples.rows.append(row)
+    return examples
 
 
 def _draw_shape(draw, index: int, size: tuple[int, int], fill) -> None:

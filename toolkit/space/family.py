@@ -14,6 +14,10 @@ FAMILIES: dict[str, str] = {
     "image_to_image": "image in, image out",
     "generative": "seed in, generated images out",
     "density": "seed in, points sampled from a learned 2-d density out (a scatter plot)",
+    "similarity": "two images in, the model's distance (or similarity) and a same/different "
+    "verdict out",
+    "policy": "seed in, one episode of the agent in its gymnasium environment out (total "
+    "reward, steps and a plot of the observations)",
     "generic": "the model's inputs as JSON in, its outputs out",
 }
 
@@ -38,7 +42,15 @@ _ALIASES: dict[str, str] = {
     "vae": "generative",
     "diffusion": "generative",
     "density_estimation": "density",
+    "reinforcement_learning": "policy",
+    "rl": "policy",
     "normalizing_flow": "density",
+    "image_similarity": "similarity",
+    "siamese": "similarity",
+    "siamese_network": "similarity",
+    "metric_learning": "similarity",
+    "contrastive": "similarity",
+    "contrastive_learning": "similarity",
 }
 
 # Fallback patterns, tried in order on kinds no alias names.
@@ -51,6 +63,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (r"(tabular|structured)", "tabular_classification"),
     (r"segment|image_to_image|denois|super_res|colori", "image_to_image"),
     (r"density|normali[sz]ing_flow|real_nvp", "density"),
+    (r"reinforcement|actor_critic|policy_gradient|q_learning|dqn", "policy"),
     (r"generat|gan$|_gan|vae", "generative"),
 )
 

@@ -15,7 +15,10 @@ _BACKEND_DISTS: dict[str, tuple[tuple[str, ...], str]] = {
     "torch": (("torch",), "torch"),
 }
 # Families whose app needs more than gradio (which brings numpy, pandas, pillow) and keras.
-_FAMILY_EXTRAS: dict[str, tuple[str, ...]] = {"time_series": ("matplotlib",)}
+_FAMILY_EXTRAS: dict[str, tuple[str, ...]] = {
+    "time_series": ("matplotlib",),
+    "policy": ("gymnasium", "matplotlib"),
+}
 
 
 @dataclass(frozen=True)
