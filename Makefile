@@ -35,11 +35,13 @@ demo: venv
 test: venv browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 ## browser: Debian's chromium for the real-browser tests (needs root and the Debian mirror)
 browser:

@@ -1,4 +1,4 @@
-"""Hermetic smoke runs: generated stand-ins for datasets the mirror lacks (CIFAR-100, IMDB).
+"""Hermetic smoke runs: generated stand-ins for the datasets a data mirror lacks.
 
 One real harness smoke run loads every stand-in through the real Keras loaders and trains a
 few steps on it; the tests then read what the run recorded. A full run of the same
@@ -14,7 +14,7 @@ import pytest
 
 from tests.harness_fixtures import isolated_env, make_reproduction, read_json, run_quietly
 from toolkit.errors import DataError
-from toolkit.harness.standin import STAND_INS
+from toolkit.harness.standin import STAND_INS, write_stand_in
 from toolkit.manifest import DataSource
 
 CIFAR = "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"
@@ -112,3 +112,147 @@ def test_a_stand_in_has_the_same_content_every_time(tmp_path: Path) -> None:
 
     first = sha256_file(write_stand_in(ACLIMDB, tmp_path / "a"))
     assert sha256_file(write_stand_in(ACLIMDB, tmp_path / "b")) == first
+
+
+# -- the stand-ins for data the mirror holds (a hermetic smoke run with an empty mirror) --
+
+TF = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+NAB = "https://raw.githubusercontent.com/numenta/NAB/master/data/"
+HEART = "http://storage.googleapis.com/download.tensorflow.org/data/heart.csv"
+NIETZSCHE = "https://s3.amazonaws.com/text-datasets/nietzsche.txt"
+MOVIELENS = "http://files.grouplens.org/datasets/movielens/ml-latest-small.zip"
+CORA = "https://linqs-data.soe.ucsc.edu/public/lbc/cora.tgz"
+NAB_NORMAL = NAB + "artificialNoAnomaly/art_daily_small_noise.csv"
+NAB_JUMPS = NAB + "artificialWithAnomaly/art_daily_jumpsup.csv"
+
+
+@pytest.fixture(scope="module")
+def keras_on_stand_ins(tmp_path_factory):
+    """``keras.datasets`` with the harness' data hooks serving stand-ins (no mirror)."""
+    from toolkit.harness.datahooks import DataHooks
+
+    keras = pytest.importorskip("keras")
+    hooks = DataHooks(None, network=False, stand_in_dir=tmp_path_factory.mktemp("stand-ins"))
+    hooks.install()
+    try:
+        yield keras, hooks
+    finally:
+        hooks.uninstall()
+
+
+@pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
+def test_the_mnist_stand_ins_load_through_keras_at_the_real_sizes(
+    keras_on_stand_ins, name: str
+) -> None:
+    keras, hooks = keras_on_stand_ins
+    (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, name).load_data()
+    assert x_train.shape == (60_000, 28, 28) and x_test.shape == (10_000, 28, 28)
+    assert x_train.dtype == y_train.dtype == "uint8" and y_test.shape == (10_000,)
+    assert set(y_train.tolist()) == set(y_test.tolist()) == set(range(10))
+    assert 0 < x_train.mean() < 128  # images, not blank
+    assert {d["source"] for d in hooks.served.values()} == {"stand-in"}
+
+
+def test_the_boston_housing_stand_in_loads_through_keras(keras_on_stand_ins) -> None:
+    keras, _ = keras_on_stand_ins
+    (x_train, y_train), (x_test, y_test) = keras.datasets.boston_housing.load_data()
+    assert x_train.shape == (240, 13) and x_test.shape == (60, 13)
+    assert x_train.dtype == y_train.dtype == "float64"
+    assert set(x_train[:, 3].tolist()) == {0.0, 1.0} and 5 <= y_test.min() <= y_test.max() <= 50
+
+
+def test_the_heart_stand_in_has_the_real_columns_and_types(tmp_path: Path) -> None:
+    import pandas as pd
+
+    frame = pd.read_csv(write_stand_in(HEART, tmp_path))
+    assert list(frame.columns) == [
+        "age", "sex", "cp", "trestbps", "chol", "fbs", "restecg", "thalach", "exang",
+        "oldpeak", "slope", "ca", "thal", "target",
+    ]  # fmt: skip
+    assert len(frame) == 300 and frame["oldpeak"].dtype == "float64"
+    assert all(frame[c].dtype == "int64" for c in frame.columns if c not in {"oldpeak", "thal"})
+    assert set(frame["thal"]) == {"normal", "fixed", "reversible"}
+    assert set(frame["target"]) == {0, 1} and set(frame["ca"]) == {0, 1, 2, 3}
+
+
+def test_the_nab_stand_ins_are_five_minute_series_with_a_jump(tmp_path: Path) -> None:
+    import pandas as pd
+
+    normal, jumps = (
+        pd.read_csv(write_stand_in(url, tmp_path), parse_dates=True, index_col="timestamp")
+        for url in (NAB_NORMAL, NAB_JUMPS)
+    )
+    for frame in (normal, jumps):
+        assert list(frame.columns) == ["value"] and len(frame) == 864  # 577 windows of 288
+        assert frame["value"].dtype == "float64"
+        assert (frame.index[1] - frame.index[0]).total_seconds() == 300
+        assert str(frame.index[0]) == "2014-04-01 00:00:00" and frame.index.is_monotonic_increasing
+    assert jumps["value"].max() > normal["value"].max() + 50
+
+
+def test_the_nietzsche_stand_in_is_plain_text(tmp_path: Path) -> None:
+    text = write_stand_in(NIETZSCHE, tmp_path).read_text(encoding="utf-8")
+    assert 5_000 < len(text) < 8_000 and "\n" in text
+    assert max(len(line) for line in text.splitlines()) <= 70
+    assert 20 < len(set(text.lower())) < 60
+
+
+def test_the_movielens_stand_in_has_consistent_ids(tmp_path: Path) -> None:
+    import zipfile
+
+    import pandas as pd
+
+    with zipfile.ZipFile(write_stand_in(MOVIELENS, tmp_path)) as archive:
+        with archive.open("ml-latest-small/ratings.csv") as file:
+            ratings = pd.read_csv(file)
+        with archive.open("ml-latest-small/movies.csv") as file:
+            movies = pd.read_csv(file)
+    assert list(ratings.columns) == ["userId", "movieId", "rating", "timestamp"]
+    assert list(movies.columns) == ["movieId", "title", "genres"]
+    assert sorted(ratings["userId"].unique()) == list(range(1, 61))
+    assert set(ratings["movieId"]) <= set(movies["movieId"])
+    assert not ratings.duplicated(["userId", "movieId"]).any()
+    assert ratings["rating"].between(0.5, 5.0).all() and (ratings["rating"] * 2 % 1 == 0).all()
+
+
+def test_the_cora_stand_in_cites_only_its_own_papers(tmp_path: Path) -> None:
+    import tarfile
+
+    import pandas as pd
+
+    with tarfile.open(write_stand_in(CORA, tmp_path)) as archive:
+        archive.extractall(tmp_path / "out", filter="data")
+    folder = tmp_path / "out" / "cora"
+    cites = pd.read_csv(folder / "cora.cites", sep="\t", header=None, names=["target", "source"])
+    names = ["paper_id", *[f"term_{i}" for i in range(1433)], "subject"]
+    papers = pd.read_csv(folder / "cora.content", sep="\t", header=None, names=names)
+    assert papers.shape == (350, 1435) and papers["paper_id"].is_unique
+    assert papers["subject"].nunique() == 7 and set(papers["term_0"]) <= {0, 1}
+    assert set(cites["target"]) | set(cites["source"]) <= set(papers["paper_id"])
+    assert 900 < len(cites) <= 1000
+
+
+def test_every_downloaded_dataset_of_a_reproduction_has_a_stand_in() -> None:
+    import tomllib
+
+    from toolkit.harness.standin import has_stand_in
+
+    root = Path(__file__).resolve().parents[1] / "reproductions"
+    lacking = [
+        (path.parent.name, entry["url"])
+        for path in sorted(root.glob("*/reproduction.toml"))
+        for entry in tomllib.loads(path.read_text(encoding="utf-8")).get("data", [])
+        if entry.get("kind") != "generated" and entry.get("url")
+        and not has_stand_in(entry["url"])
+    ]  # fmt: skip
+    assert lacking == []
+
+
+@pytest.mark.parametrize(
+    "url", [HEART, NAB_JUMPS, NIETZSCHE, MOVIELENS, CORA, TF + "boston_housing.npz"]
+)
+def test_the_new_stand_ins_are_deterministic(tmp_path: Path, url: str) -> None:
+    from toolkit.fsutil import sha256_file
+
+    first = sha256_file(write_stand_in(url, tmp_path / "a"))
+    assert sha256_file(write_stand_in(url, tmp_path / "b")) == first
