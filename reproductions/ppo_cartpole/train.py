@@ -234,6 +234,7 @@ keras.utils.set_random_seed(SEED)
 env = gym.make(ENV_ID)
 env_seed = int(np.random.randint(0, 2**31 - 1))
 actor = build_actor()
+model = actor  # the policy (observation -> action logits) the harness saves as model.keras
 critic = build_critic()
 policy_optimizer = keras.optimizers.Adam(learning_rate=POLICY_LEARNING_RATE)
 value_optimizer = keras.optimizers.Adam(learning_rate=VALUE_FUNCTION_LEARNING_RATE)
@@ -281,4 +282,3 @@ for epoch in range(EPOCHS):
     )
 
 env.close()
-model = actor  # the trained policy (observation -> action logits), saved as model.keras
