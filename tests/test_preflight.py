@@ -90,3 +90,20 @@ def test_sprint_run_stops_before_training_and_leaves_no_run(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "gone_pkg_for_test (train.py:2)" in err and "pip install gone-pkg-for-test" in err
     assert not (folder / "runs").exists()
+
+
+def test_a_pinned_backend_that_is_not_installed_offers_a_way_on(tmp_path: Path) -> None:
+    import importlib.util
+
+    from tests.harness_fixtures import isolated_env, make_reproduction, run_quietly
+    from toolkit.errors import UsageError
+
+    if importlib.util.find_spec("torch") is not None:
+        pytest.skip("torch is installed here: nothing is missing")
+    folder = make_reproduction(tmp_path, "pinned", "import keras\n", backend="torch")
+    with isolated_env(tmp_path), pytest.raises(UsageError) as caught:
+        run_quietly(folder)
+    error = caught.value
+    assert "The torch backend is not installed (installed: " in error.message
+    assert "[run] backend" in error.where
+    assert 'set backend = "any"' in error.fix and "--backend" in error.fix

@@ -256,3 +256,21 @@ def test_the_new_stand_ins_are_deterministic(tmp_path: Path, url: str) -> None:
 
     first = sha256_file(write_stand_in(url, tmp_path / "a"))
     assert sha256_file(write_stand_in(url, tmp_path / "b")) == first
+
+
+def test_a_stand_in_is_cached_in_its_own_folder_never_in_the_keras_cache(tmp_path: Path) -> None:
+    """Keras falls back to /tmp/.keras when the cache_dir it is given does not exist."""
+    import keras
+
+    from toolkit.harness.datahooks import DataHooks
+
+    hooks = DataHooks(None, network=False, stand_in_dir=tmp_path / "stand-in")
+    hooks.install()
+    try:
+        path = keras.utils.get_file(
+            "boston_housing.npz",
+            "https://storage.googleapis.com/tensorflow/tf-keras-datasets/boston_housing.npz",
+        )
+    finally:
+        hooks.uninstall()
+    assert Path(path).is_relative_to(tmp_path / "stand-in" / "keras-cache"), path

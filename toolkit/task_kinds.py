@@ -55,6 +55,9 @@ PIPELINE_TAGS = {
     "link-prediction": "graph-ml",
     # The Hub has no recommendation task: a rating model maps id columns to a score.
     "recommendation": "tabular-regression",
+    # A siamese network compares two images through a shared embedding tower.
+    "image-similarity": "image-feature-extraction",
+    "siamese": "image-feature-extraction",
 }
 
 

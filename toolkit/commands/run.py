@@ -302,6 +302,7 @@ def _command(args: argparse.Namespace) -> list[str]:
 def _print_summary(outcomes: list) -> None:
     """Final metrics by split (one column per seed, mean ± std), then each run's status."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -341,10 +342,13 @@ def _print_summary(outcomes: list) -> None:
             highlight=False,
             soft_wrap=True,
         )
+        # reasons and warnings quote manifests ("[run] smoke_budget"): not rich markup
         if outcome.reason:
-            console.print(f"  reason: {outcome.reason}", highlight=False, soft_wrap=True)
+            console.print(f"  reason: {escape(outcome.reason)}", highlight=False, soft_wrap=True)
         for warning in outcome.warnings:
-            console.print(f"  [yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
+            console.print(
+                f"  [yellow]warning:[/yellow] {escape(warning)}", highlight=False, soft_wrap=True
+            )
 
 
 def _fmt(value: object) -> str:

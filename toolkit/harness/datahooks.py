@@ -171,8 +171,11 @@ class DataHooks:
             arguments["file_hash"] = hooks.served[origin]["sha256"]
             arguments["hash_algorithm"] = "sha256"
             if hooks.served[origin]["source"] == "stand-in" and hooks.stand_in_dir is not None:
-                # never into the Keras cache, where a later full run could find it
-                arguments["cache_dir"] = str(hooks.stand_in_dir / "keras-cache")
+                # never into the Keras cache, where a later full run could find it; the
+                # folder must exist, or Keras quietly falls back to /tmp/.keras
+                cache = hooks.stand_in_dir / "keras-cache"
+                cache.mkdir(parents=True, exist_ok=True)
+                arguments["cache_dir"] = str(cache)
             return original(*bound.args, **bound.kwargs)
 
         return get_file

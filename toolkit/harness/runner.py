@@ -176,11 +176,7 @@ def plan_run(repro_dir: Path, options: RunOptions) -> RunPlan:
         manifest.run.backend, options.backend, script.read_text(encoding="utf-8", errors="replace")
     )
     if importlib.util.find_spec(backend) is None:
-        raise UsageError(
-            f"The {backend} backend is not installed",
-            where="--backend",
-            fix=f"install it (pip install {backend}) or pick another backend",
-        )
+        raise _backend_missing(backend, options.backend, manifest, repro_dir)
     limits = (
         ("--epochs", options.epochs, 1),
         ("--seeds", options.seeds, 1),
@@ -228,6 +224,30 @@ def plan_run(repro_dir: Path, options: RunOptions) -> RunPlan:
         )
     check_imports(script, repro_dir, manifest.run.requirements)
     return plan
+
+
+def _backend_missing(
+    backend: str, requested: str | None, manifest: Manifest, repro_dir: Path
+) -> UsageError:
+    """The error for a backend that is not installed, with the ways on that exist."""
+    others = [b for b in BACKENDS if b != backend and importlib.util.find_spec(b) is not None]
+    if requested:
+        where, fix = "--backend", f"install it (pip install {backend}) or pick another backend"
+    else:
+        where = f"[run] backend in {repro_dir / 'reproduction.toml'}"
+        fix = (
+            f"install it (pip install {backend}); or, if the script uses keras ops only (a "
+            f'Keras 3 example that merely sets KERAS_BACKEND), set backend = "any" there and '
+            f"run `sprint run {manifest.slug} --backend {others[0] if others else 'jax'}`: the "
+            "harness sets the backend before the script starts, so the script's own "
+            "KERAS_BACKEND line no longer decides"
+        )
+    return UsageError(
+        f"The {backend} backend is not installed"
+        + (f" (installed: {', '.join(others)})" if others else ""),
+        where=where,
+        fix=fix,
+    )
 
 
 def check_data_staged(plan: RunPlan) -> None:
