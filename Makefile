@@ -8,7 +8,7 @@ SPRINT := $(VENV)/bin/sprint
 STAMP  := $(VENV)/.installed
 DEMO   := build/demo
 
-.PHONY: venv demo test lint bench data browser clean gpu-prepare gpu-verify-cpu
+.PHONY: venv demo test smoke-all lint bench data browser clean gpu-prepare gpu-verify-cpu
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ test: venv browser
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
+
+## smoke-all: every reproduction smoke-run in one command, hermetic: an empty data mirror, so
+## datasets come from generated stand-ins (recorded as such); a summary table and JSON
+smoke-all: venv
+	mkdir -p build
+	SPRINT_DATA_DIR=$$(mktemp -d) $(SPRINT) run --all --jobs 2 --seeds 1 --smoke --force \
+		--summary build/smoke-all.json
 
 lint: venv
 	$(VENV)/bin/ruff check .
