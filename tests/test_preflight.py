@@ -107,3 +107,20 @@ def test_a_pinned_backend_that_is_not_installed_offers_a_way_on(tmp_path: Path) 
     assert "The torch backend is not installed (installed: " in error.message
     assert "[run] backend" in error.where
     assert 'set backend = "any"' in error.fix and "--backend" in error.fix
+
+
+def test_a_run_that_dies_on_a_removed_api_says_which_and_the_fix(tmp_path: Path) -> None:
+    """The scaffold's compat finding comes back in the failed run's reason, at its line."""
+    from tests.harness_fixtures import isolated_env, make_reproduction, run_quietly
+
+    script = (
+        "import keras\n"
+        "print('building')\n"
+        "from keras.layers.experimental import RandomFourierFeatures\n"
+    )
+    folder = make_reproduction(tmp_path, "rff", script)
+    with isolated_env(tmp_path):
+        [outcome] = run_quietly(folder, smoke=True, save_model=False)
+    assert outcome.status == "failed"
+    assert "train.py line 3: `RandomFourierFeatures` was removed in Keras 3" in outcome.reason
+    assert "how to fix: a small custom layer" in outcome.reason

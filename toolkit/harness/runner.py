@@ -405,6 +405,8 @@ def _execute(plan: RunPlan, options: RunOptions, info: dict[str, Any], run_dir: 
         with _deferred_interrupts():
             child = _child_result(scratch / "result.json")
             status, reason = _verdict(process.returncode, stopped, child, tee.tail)
+            if status == "failed":
+                reason += removed_api_hint(plan.script, tee.tail)
             if (
                 status == "complete"
                 and plan.manifest.run.training == "fit"
@@ -639,6 +641,23 @@ def _verdict(
     return "failed", (
         last_exception_line(tail)
         or f"the training process exited with status {returncode} and no record"
+    )
+
+
+def removed_api_hint(script: Path, tail: list[str]) -> str:
+    """When the traceback ends at a line of ``script`` that uses an API today's libraries
+    removed (:mod:`toolkit.compat`), a sentence naming it and its replacement; else ``""``."""
+    name = re.escape(script.name)
+    frames = [m for line in tail if (m := re.search(rf'File ".*{name}", line (\d+)', line))]
+    if not frames:
+        return ""
+    from toolkit.compat import find_compat_issues
+
+    number = int(frames[-1].group(1))
+    text = script.read_text(encoding="utf-8", errors="replace")
+    found = [f for f in find_compat_issues(text) if f.line == number]
+    return "".join(
+        f" ({script.name} line {number}: {f.message}; how to fix: {f.replacement})" for f in found
     )
 
 
