@@ -150,3 +150,32 @@ def test_the_non_inferiority_rule_needs_a_decisive_test(tmp_path):
     result = check_reproduction(noisy).results[0]
     assert result.mean > 0.98 and result.verdict == "fail"
     assert "non-inferiority p = " in result.explanation and result.seeds_for_decision > 3
+
+
+def _git(folder: Path, *args: str) -> str:
+    import subprocess
+
+    done = subprocess.run(
+        ["git", "-C", str(folder), *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_runs_from_before_code_hashes_are_audited_through_their_clean_commit(tmp_path):
+    """Old runs recorded only a commit: the train.py of that commit decides if they are stale."""
+    repro = write_reproduction(tmp_path)
+    (repro / "train.py").write_text("print('train')\n")
+    write_set(repro, "g1", [0.99, 0.991, 0.989])
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "runs")
+    commit = _git(tmp_path, "rev-parse", "HEAD")
+    for env_path in (repro / "runs").glob("*/env.json"):
+        env = json.loads(env_path.read_text())
+        env_path.write_text(json.dumps(env | {"git_commit": commit, "git_dirty": False}))
+    unchanged = audit(repro)
+    assert unchanged.stale == [] and len(unchanged.unrecorded) == 3
+    (repro / "train.py").write_text("print('train, teacher unfrozen')\n")
+    changed = audit(repro)
+    assert len(changed.stale) == 3
+    assert f"the clean commit {commit[:8]} it ran from holds another train.py" in changed.stale[0]

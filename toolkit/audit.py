@@ -87,6 +87,24 @@ def _moved(recorded: list[Any], today: list[dict[str, Any]]) -> list[str]:
     return notes
 
 
+def _script_hash_at(folder: Path, commit: str, script: str) -> str | None:
+    """sha256 of ``folder/script`` as committed in ``commit``; ``None`` when git cannot say
+    (no git, no such commit or file): runs that predate code hashes are audited through it."""
+    import hashlib
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(folder), "show", f"{commit}:./{script}"],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return hashlib.sha256(done.stdout).hexdigest() if done.returncode == 0 else None
+
+
 def audit_runs(repro_dir: Path, manifest: Manifest, runs: Sequence[RunRecord]) -> Audit:
     """Compare what ``runs`` recorded with today's code and targets."""
     today = provenance(Path(repro_dir), manifest)
@@ -104,6 +122,14 @@ def audit_runs(repro_dir: Path, manifest: Manifest, runs: Sequence[RunRecord]) -
         code = env.get("code_sha256")
         if not isinstance(code, dict):
             audit.unrecorded.append(run.run_id)
+            if env.get("git_dirty") is False and isinstance(commit, str) and commit:
+                script = manifest.run.script
+                then = _script_hash_at(Path(repro_dir), commit, script)
+                if then is not None and then != today["code_sha256"].get(script):
+                    audit.stale.append(
+                        f"{run.run_id}: {script} changed since the run (the clean commit "
+                        f"{commit[:8]} it ran from holds another {script})"
+                    )
             continue
         changed = sorted(
             path

@@ -1,5 +1,5 @@
 """Custom Keras objects of this model: Distiller. Extracted by keras-sprint from train.py lines
-27-28, 31-71. keras.saving.load_model needs them to rebuild the model: import this module
+28-29, 32-76. keras.saving.load_model needs them to rebuild the model: import this module
 first, or pass custom_objects=CUSTOM_OBJECTS.
 """
 
@@ -12,13 +12,17 @@ TEMPERATURE = 10
 
 @keras.saving.register_keras_serializable(package="sprint")
 class Distiller(keras.Model):
-    """Trains ``student`` on the labels and on the softened outputs of a frozen ``teacher``."""
+    """Trains ``student`` on the labels and on the softened outputs of ``teacher``.
+
+    As in the Keras 3 example, the teacher is not frozen: ``fit`` differentiates the loss with
+    respect to every trainable weight of the distiller, so the distillation term also moves
+    the teacher (the TF 2 version of the example updated the student only).
+    """
 
     def __init__(self, student, teacher, alpha=ALPHA, temperature=TEMPERATURE, **kwargs):
         super().__init__(**kwargs)
         self.student = student
         self.teacher = teacher
-        self.teacher.trainable = False
         self.alpha = alpha
         self.temperature = temperature
         self.student_loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
