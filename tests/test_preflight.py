@@ -124,3 +124,13 @@ def test_a_run_that_dies_on_a_removed_api_says_which_and_the_fix(tmp_path: Path)
     assert outcome.status == "failed"
     assert "train.py line 3: `RandomFourierFeatures` was removed in Keras 3" in outcome.reason
     assert "how to fix: a small custom layer" in outcome.reason
+
+
+def test_plot_model_needs_pydot_and_the_pre_flight_says_so(tmp_path: Path) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("pydot") is not None:
+        pytest.skip("pydot is installed here: nothing is missing")
+    script = tmp_path / "train.py"
+    script.write_text("import keras\nmodel = keras.Sequential()\nkeras.utils.plot_model(model)\n")
+    assert [(m.module, m.line) for m in missing_imports(script)] == [("pydot", 3)]

@@ -40,6 +40,8 @@ PIP_NAMES = {
     "dateutil": "python-dateutil",
     "google.protobuf": "protobuf",
 }
+# Calls that import a package only when they run: (function name) -> the module they need.
+_IMPLICIT_IMPORTS = {"plot_model": "pydot"}  # keras.utils.plot_model draws through pydot
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 
 
@@ -93,7 +95,15 @@ def _imports(path: Path) -> list[tuple[str, int]]:
             found += [(alias.name, node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             found.append((node.module, node.lineno))
+        elif isinstance(node, ast.Call) and (module := _IMPLICIT_IMPORTS.get(_callee(node))):
+            found.append((module, node.lineno))
     return found
+
+
+def _callee(call: ast.Call) -> str:
+    """``plot_model`` for ``keras.utils.plot_model(...)`` and ``plot_model(...)``."""
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
 def _resolves(module: str, folder: Path) -> bool:
