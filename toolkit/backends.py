@@ -127,16 +127,11 @@ def _one_per_figure(metrics: list[Metric]) -> list[int]:
 
 
 def _rank(metric: Metric) -> tuple[bool, float]:
-    return metric.required, _margin(metric)
-
-
-def _margin(metric: Metric) -> float:
-    """The metric's tolerance in its own units."""
-    return metric.tolerance * (abs(metric.value) if metric.tolerance_kind == "relative" else 1)
+    return metric.required, metric.margin
 
 
 def _compare(metric: Metric, first: MetricResult, second: MetricResult) -> MetricComparison:
-    margin = _margin(metric)
+    margin = metric.margin
     a = [v.value for v in first.values]
     b = [v.value for v in second.values]
     finite = all(math.isfinite(x) for x in a + b)

@@ -137,9 +137,14 @@ class Metric:
     def key(self) -> str:
         return f"{self.split}/{self.name}"
 
+    @property
+    def margin(self) -> float:
+        """The tolerance in the metric's own units (a relative one scaled by the value)."""
+        return self.tolerance * (abs(self.value) if self.tolerance_kind == "relative" else 1)
+
     def bounds(self) -> tuple[float, float]:
         """The interval of values that pass (one side may be infinite)."""
-        margin = self.tolerance * (abs(self.value) if self.tolerance_kind == "relative" else 1)
+        margin = self.margin
         low, high = self.value - margin, self.value + margin
         if self.qualifier == "at_least" or self.direction == "higher":
             high = float("inf")
